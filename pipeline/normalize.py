@@ -1,0 +1,78 @@
+"""The analysis view: a normalized copy of the canonical text that maps back to it.
+
+Extraction rules see the view (mojibake repaired, dashes and spaces unified, words split across
+lines joined); reported offsets always point into the canonical text (DESIGN.md §5).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+# One character in, one character out: the view keeps the canonical length, so offsets only
+# need mapping where de-hyphenation removes characters.
+_SAME_LENGTH = str.maketrans(
+    {
+        "\u00bc": "=",  # PDF mojibake: "n ¼ 111" is "n = 111"
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u2007": " ",
+        "\u2002": " ",
+        "\u2003": " ",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2012": "-",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2212": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u03bc": "\u00b5",  # Greek mu to micro sign: one spelling for units
+    }
+)
+
+# "ketamine-in-\nduced" -> "ketamine-induced": a hyphen at a line end between lowercase letters.
+_HYPHEN_BREAK = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """Normalized text plus the map from view offsets to canonical offsets."""
+
+    text: str
+    # Sorted view offsets at which characters were removed, and the cumulative shift after each.
+    _cuts: tuple[int, ...] = ()
+    _shifts: tuple[int, ...] = ()
+
+    def to_canonical(self, i: int) -> int:
+        """Map a view start offset to the canonical text."""
+        k = bisect_right(self._cuts, i)
+        return i + (self._shifts[k - 1] if k else 0)
+
+    def to_canonical_end(self, i: int) -> int:
+        """Map a view end offset: an end at a cut stays before the removed characters."""
+        k = bisect_left(self._cuts, i)
+        return i + (self._shifts[k - 1] if k else 0)
+
+
+def analysis_view(text: str, dehyphenate: bool = False) -> View:
+    """Build the view of ``text``; ``dehyphenate`` joins words split across lines (PDFs)."""
+    same = text.translate(_SAME_LENGTH)
+    if not dehyphenate:
+        return View(same)
+    parts: list[str] = []
+    cuts: list[int] = []
+    shifts: list[int] = []
+    pos = removed = 0
+    for m in _HYPHEN_BREAK.finditer(same):
+        parts.append(same[pos : m.start()])
+        removed += m.end() - m.start()
+        cuts.append(m.start() - (removed - (m.end() - m.start())))
+        shifts.append(removed)
+        pos = m.end()
+    parts.append(same[pos:])
+    return View("".join(parts), tuple(cuts), tuple(shifts))
