@@ -1,0 +1,101 @@
+"""The ``litx`` command line (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline import config
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Biomedical literature to a reconciled, provenance-backed dataset.")
+err = Console(stderr=True)
+out = Console()
+
+
+@app.command()
+def run(raw: Path = typer.Option(Path("raw"), help="Corpus folder."),
+        out_dir: Path = typer.Option(Path("extracted"), "--out", help="Output folder."),
+        runner: str = typer.Option("local", help="local (threads in this process) or dask."),
+        address: str = typer.Option(None, help="Dask scheduler address for --runner dask.")
+        ) -> None:
+    """Run the whole Prefect flow on RAW and write the dataset to OUT."""
+    from pipeline import rules
+    from pipeline.errors import RuleError
+
+    if not raw.is_dir():
+        typer.echo(f"error: corpus folder {raw} does not exist", err=True)
+        raise typer.Exit(2)
+    try:
+        rules.load()
+    except RuleError as e:
+        typer.echo(f"error: bad rule file: {e}", err=True)
+        raise typer.Exit(2) from None
+    config.prefect_env(Path.cwd())
+    from pipeline.runner import run_flow
+
+    summary = run_flow(raw, out_dir, runner=runner, address=address, console=err)
+    _print_summary(summary, out_dir)
+
+
+def _print_summary(summary, out_dir: Path) -> None:
+    table = Table(title=f"litx run -> {out_dir}", show_header=False)
+    table.add_row("documents", f"{summary.n_documents} ({summary.n_errors} failed)")
+    for label, n in summary.mentions_by_label.items():
+        table.add_row(f"mentions {label}", str(n))
+    table.add_row("references", str(summary.n_references))
+    table.add_row("overlapping passages", str(summary.n_overlaps))
+    for key, value in summary.extra.items():
+        table.add_row(key, str(value))
+    out.print(table)
+    for source, reason in summary.errors:
+        typer.echo(f"warning: {source}: {reason}", err=True)
+
+
+@app.command("extract")
+def extract_cmd(files: list[Path] = typer.Argument(..., exists=False),
+                fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv")) -> None:
+    """Extract mentions from FILE... to stdout, without Prefect (a quick look at a paper)."""
+    from pipeline import export, extract, ingest
+
+    rows = []
+    status = 0
+    for path in files:
+        doc = ingest.read(path, path.parent)
+        if doc.status == "error":
+            typer.echo(f"warning: {path}: {doc.error}", err=True)
+            status = 1
+            continue
+        rows.extend(extract.document(doc).mentions)
+    if fmt == "csv":
+        sys.stdout.write(export.frame("mentions", rows).to_csv(index=False, lineterminator="\n"))
+    else:
+        for m in rows:
+            record = export._as_dict(m)
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    raise typer.Exit(status)
+
+
+@app.command("eval")
+def eval_cmd(dataset_dir: Path = typer.Argument(..., help="Folder with docs/*.txt + gold*.jsonl"),
+             label: str = typer.Option(None, help="Score only this label.")) -> None:
+    """Precision/recall/F1 of extraction against a gold folder."""
+    from pipeline import evaluate
+
+    table = Table(title=f"litx eval {dataset_dir}")
+    for col in ("set", "label", "match", "tp", "fp", "fn", "P", "R", "F1"):
+        table.add_column(col)
+    for row in evaluate.evaluate(dataset_dir, label):
+        c = row.counts
+        table.add_row(row.dataset, row.label, row.rule, str(c.tp), str(c.fp), str(c.fn),
+                      f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}")
+    out.print(table)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,75 @@
+"""Assemble stage results into the output tables and write them (DESIGN.md §9)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import export
+from pipeline.extract import Extraction
+from pipeline.records import DocLinks, Document, Mention, Overlap, Reference
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a run did, for the terminal and for tests."""
+
+    n_documents: int
+    n_errors: int
+    errors: tuple[tuple[str, str], ...]  # (source, reason)
+    mentions_by_label: Mapping[str, int]
+    n_references: int
+    n_overlaps: int
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+def document_rows(docs: Sequence[Document], links: Mapping[str, DocLinks],
+                  rules_version: str) -> list[dict]:
+    rows = []
+    for d in docs:
+        link = links.get(d.doc_id, DocLinks(d.doc_id))
+        rows.append({
+            "doc_id": d.doc_id, "source": d.source, "media_type": d.media_type,
+            "encoding": d.encoding or None, "n_bytes": d.n_bytes, "n_chars": len(d.text),
+            "n_pages": d.n_pages, "status": d.status, "error": d.error or None,
+            "duplicate_of": link.duplicate_of, "contained_in": link.contained_in,
+            "overlap_fraction": round(link.overlap_fraction, 4), "rules_version": rules_version,
+        })
+    return rows
+
+
+def tables(docs: Sequence[Document], mentions: Sequence[Mention],
+           references: Sequence[Reference], overlaps: Sequence[Overlap],
+           links: Mapping[str, DocLinks], rules_version: str) -> dict[str, pd.DataFrame]:
+    """All output tables, rows in a stable order so reruns are byte-identical."""
+    docs = sorted(docs, key=lambda d: d.source)
+    order = {d.doc_id: i for i, d in enumerate(docs)}
+    mentions = sorted(mentions, key=lambda m: (order.get(m.doc_id, -1), m.start, m.end, m.label))
+    references = sorted(references, key=lambda r: (order.get(r.doc_id, -1), r.start, r.end))
+    overlaps = sorted(overlaps, key=lambda o: (o.doc_b, o.start_b, o.doc_a, o.start_a))
+    return {
+        "documents": export.frame("documents", document_rows(docs, links, rules_version)),
+        "mentions": export.frame("mentions", mentions),
+        "references": export.frame("references", references),
+        "overlaps": export.frame("overlaps", overlaps),
+    }
+
+
+def write(out_dir: Path, docs: Sequence[Document], extractions: Sequence[Extraction],
+          overlaps: Sequence[Overlap] = (), links: Mapping[str, DocLinks] | None = None,
+          rules_version: str = "", mentions: Sequence[Mention] | None = None) -> Summary:
+    """Validate and write every table plus the canonical texts; return the run summary."""
+    if mentions is None:
+        mentions = [m for x in extractions for m in x.mentions]
+    references = [r for x in extractions for r in x.references]
+    out = tables(docs, mentions, references, overlaps, links or {}, rules_version)
+    export.write_texts(out_dir, {d.doc_id: d.text for d in docs if d.status == "ok"})
+    export.write_tables(out_dir, out)
+    errors = tuple((d.source, d.error) for d in docs if d.status == "error")
+    return Summary(len(docs), len(errors), errors,
+                   dict(sorted(Counter(m.label for m in mentions).items())),
+                   len(references), len(overlaps))

@@ -1,0 +1,108 @@
+"""Cheap paragraph and sentence boundaries over the analysis view (no spaCy).
+
+Sentences give every mention its ``sentence`` column and decide which text the spaCy rules
+see; paragraphs bound attribution. Both are (start, end) offsets into the view.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+# A candidate end: terminal punctuation, optional closers, whitespace, then something that
+# can open a sentence.
+_CANDIDATE = re.compile(r"[.!?][\"')\]]*(?=\s+[\"'(\[<A-Z0-9])")
+_LIST_NUMBER = re.compile(r"(?:[-*+] )?\d{1,3}")  # "37." numbering a reference entry
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Paragraph spans: text between blank lines, stripped of surrounding whitespace."""
+    spans = []
+    pos = 0
+    for m in _PARAGRAPH_BREAK.finditer(text):
+        spans.extend(_stripped(text, pos, m.start()))
+        pos = m.end()
+    spans.extend(_stripped(text, pos, len(text)))
+    return spans
+
+
+def sentences(text: str, abbreviations: frozenset[str]) -> list[tuple[int, int]]:
+    """Sentence spans inside paragraphs; headings and list items stand alone.
+
+    Args:
+        text: the analysis view.
+        abbreviations: lower-cased words that end with a period without ending a sentence
+            ("et al", "i.p", "fig"), from rules/lexicons/abbreviations.txt.
+    """
+    out: list[tuple[int, int]] = []
+    for p_start, p_end in paragraphs(text):
+        for b_start, b_end in _blocks(text, p_start, p_end):
+            out.extend(_split_block(text, b_start, b_end, abbreviations))
+    return out
+
+
+_BLOCK_START = re.compile(r"(?m)^(?:(#{1,6} )|[-*+] |\d{1,3}\. )")
+
+
+def _blocks(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Split a paragraph at list items and heading lines, which never join a sentence."""
+    pos = start
+    for m in _BLOCK_START.finditer(text, start, end):
+        if m.start() > pos:
+            yield from _stripped(text, pos, m.start())
+        pos = m.start()
+        if m.group(1):  # a heading ends at its line end
+            line_end = text.find("\n", pos, end)
+            line_end = end if line_end < 0 else line_end
+            yield from _stripped(text, pos, line_end)
+            pos = line_end
+    if pos < end:
+        yield from _stripped(text, pos, end)
+
+
+def _split_block(text: str, start: int, end: int,
+                 abbreviations: frozenset[str]) -> Iterator[tuple[int, int]]:
+    pos = start
+    block = text[start:end]
+    for m in _CANDIDATE.finditer(block):
+        stop = start + m.end()
+        if block[m.start()] == "." and (_is_abbreviation(block, m.start() + 1, abbreviations)
+                                        or _LIST_NUMBER.fullmatch(block, 0, m.start())):
+            continue
+        yield from _stripped(text, pos, stop)
+        pos = stop
+    yield from _stripped(text, pos, end)
+
+
+def _is_abbreviation(block: str, dot_end: int, abbreviations: frozenset[str]) -> bool:
+    m = _WORD_BEFORE.search(block, max(0, dot_end - 12), dot_end)
+    if not m:
+        return False
+    word = m.group(1).lower()
+    # Single initials ("J. Smith") and listed abbreviations do not end a sentence.
+    return len(word) == 1 or word in abbreviations or word.rstrip(".") in abbreviations
+
+
+def _stripped(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return [(start, end)] if end > start else []
+
+
+def containing(spans: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
+    """The span of ``spans`` (sorted) that contains [start, end), else the smallest cover."""
+    from bisect import bisect_right
+
+    k = bisect_right(spans, (start, float("inf"))) - 1
+    if k >= 0 and spans[k][0] <= start and end <= spans[k][1]:
+        return spans[k]
+    lo = spans[k][0] if k >= 0 else start
+    j = k
+    while j + 1 < len(spans) and spans[j + 1][0] < end:
+        j += 1
+    hi = max(end, spans[j][1]) if j >= 0 else end
+    return (min(lo, start), hi)

@@ -1,0 +1,137 @@
+"""Normalized values of matched spans: numbers, units, ranges, qualifiers (pure functions).
+
+Input is the span's text in the analysis view; output is a dict of Mention fields. Word
+lists come from rules/ through ``Rules`` so nothing here is a hidden lexicon.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pipeline.rules import Rules
+
+_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|(?<![\w])\d*\.?\d+")
+_WORD = re.compile(r"[A-Za-z]+")
+_RANGE_SEP = re.compile(r"\d\s*%?\s*(?:-|to)\s*(?:as high as\s*)?~?\d")
+_LIST_SEP = re.compile(r"\d\s*(?:,|and|or)\s*\d")
+
+
+def numbers(text: str) -> list[float]:
+    """Digit numbers in ``text`` in order; thousands commas folded ("1,000" -> 1000)."""
+    return [float(m.group().replace(",", "")) for m in _NUMBER.finditer(text)]
+
+
+def word_number(words: list[str], table: Any) -> int | None:
+    """Value of number words ("Fifty nine", "Two hundred and eighty-four"), else None."""
+    total = current = 0
+    seen = False
+    for word in words:
+        w = word.lower()
+        if w == "and":
+            continue
+        if w not in table:
+            break
+        n = int(table[w])
+        seen = True
+        if n == 100:
+            current = max(current, 1) * 100
+        elif n == 1000:
+            total += max(current, 1) * 1000
+            current = 0
+        else:
+            current += n
+    return total + current if seen else None
+
+
+def leading_count(text: str, rules: Rules) -> tuple[int | None, int]:
+    """The count a span starts with (digits or words) and where the rest of the span begins."""
+    m = re.match(r"\s*(\d{1,3}(?:,\d{3})+|\d+)\b", text)
+    if m:
+        return int(m.group(1).replace(",", "")), m.end()
+    words = re.match(r"\s*((?:[A-Za-z]+(?:\s+and\s+|[\s-]+)?)+)", text)
+    if not words:
+        return None, 0
+    tokens = re.findall(r"[A-Za-z]+|\S", words.group(1))
+    table = rules.table("number_words")
+    value = word_number([t for t in tokens if t != "-"], table)
+    if value is None:
+        return None, 0
+    end = 0
+    for wm in _WORD.finditer(text):
+        if wm.group().lower() in table or wm.group().lower() == "and":
+            end = wm.end()
+        else:
+            break
+    return value, end
+
+
+def unit_of(text: str, rules: Rules) -> str | None:
+    """Canonical unit of a dose span ("mg/ kg" -> "mg/kg", "mcg" -> "µg")."""
+    # The unit is what follows the last number that is followed by a letter.
+    m = re.search(r".*\d\s*([A-Za-zµ].*)$", text, re.S)
+    if not m:
+        return None
+    surface = re.sub(r"\s+", "", m.group(1)).lower().rstrip(".,;")
+    surface = surface.replace("bodyweight", "")
+    units = rules.table("units")
+    for candidate in (surface, surface.replace("/", "")):
+        if candidate in units:
+            return units[candidate]
+    # Longest known unit that prefixes the surface ("mg/kg,i.m." -> "mg/kg").
+    best = max((u for u in units if surface.startswith(u)), key=len, default=None)
+    return units[best] if best else None
+
+
+def bounds(text: str, values: list[float]) -> dict[str, float | None]:
+    """value for a single number, low/high for a range or list."""
+    if len(values) == 1:
+        return {"value": values[0], "low": None, "high": None}
+    if len(values) >= 2 and (_RANGE_SEP.search(text) or _LIST_SEP.search(text)):
+        return {"value": None, "low": min(values), "high": max(values)}
+    return {"value": values[0] if values else None, "low": None, "high": None}
+
+
+def dose_fields(text: str, rules: Rules) -> dict[str, Any]:
+    """Value(s) and canonical unit of a DOSE span."""
+    return {**bounds(text, numbers(text)), "unit": unit_of(text, rules)}
+
+
+def sample_size_fields(text: str, rules: Rules) -> dict[str, Any]:
+    """Count and population phrase of a SAMPLE_SIZE span."""
+    m = re.match(r"\s*[nN]\s*[=¼]\s*(\d[\d,]*)", text)
+    if m:
+        return {"value": float(m.group(1).replace(",", "")), "population": None}
+    value, rest = leading_count(text, rules)
+    population = text[rest:].strip(" -") or None
+    return {"value": float(value) if value is not None else None, "population": population}
+
+
+def percentage_fields(text: str, rules: Rules) -> dict[str, Any]:
+    """Value or bounds of a PERCENTAGE span, with an approximate/bound qualifier."""
+    lower = text.lower()
+    qualifier = _qualifier(lower, rules)
+    fractions = rules.table("fractions")
+    for phrase in sorted(fractions, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(phrase)}\b", lower):
+            return {"value": float(fractions[phrase]), "low": None, "high": None,
+                    "unit": "%", "qualifier": qualifier or "approx"}
+    one_in = re.search(r"\bone in (\d+)", lower)
+    if one_in:
+        return {"value": round(100 / float(one_in.group(1)), 1), "low": None, "high": None,
+                "unit": "%", "qualifier": qualifier}
+    out = bounds(text, numbers(text))
+    return {**out, "unit": "%", "qualifier": qualifier}
+
+
+def _qualifier(lower: str, rules: Rules) -> str | None:
+    table = rules.table("pct_qualifiers")
+    for phrase in sorted(table, key=len, reverse=True):
+        if lower.startswith(phrase) and (phrase == "~" or re.match(rf"{re.escape(phrase)}\b", lower)):
+            return table[phrase]
+    if "as high as" in lower:
+        return None  # "from 40% to as high as 80%" is a range, not a bound
+    return None
+
+
+PARSERS = {"DOSE": dose_fields, "SAMPLE_SIZE": sample_size_fields, "PERCENTAGE": percentage_fields}

@@ -1,0 +1,55 @@
+import json
+
+import pandas as pd
+import pandera.errors
+import pytest
+
+from pipeline import export
+from pipeline.records import Mention
+
+
+def _mention(**kw) -> Mention:
+    base = dict(doc_id="0123456789abcdef", source="a.txt", label="DOSE", start=0, end=8,
+                text="20 mg/kg", sentence="20 mg/kg, i.p.", rule_id="dose.value_unit_per",
+                rules_version="v1", value=20.0, unit="mg/kg", authors=("Sabino", "Smith"),
+                bbox=(1.0, 2.5, 3.0, 4.0), page=2)
+    base.update(kw)
+    return Mention(**base)
+
+
+def test_frame_follows_the_schema():
+    df = export.frame("mentions", [_mention()])
+    assert list(df.columns) == export.columns("mentions")
+    row = df.iloc[0]
+    assert row["authors"] == "Sabino;Smith"
+    assert row["bbox"] == "1.00,2.50,3.00,4.00"
+    assert row["mention_id"] == _mention().mention_id
+    export.validate("mentions", df)
+
+
+def test_validation_rejects_bad_rows():
+    df = export.frame("mentions", [_mention(label="DRUG"), _mention(start=-1, end=3)])
+    with pytest.raises(pandera.errors.SchemaErrors):
+        export.validate("mentions", df)
+
+
+def test_atomic_write_leaves_no_temp_files(tmp_path):
+    target = tmp_path / "x.csv"
+    export.atomic_write(target, b"a,b\n")
+    export.atomic_write(target, b"a,b\n1,2\n")
+    assert target.read_bytes() == b"a,b\n1,2\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+
+
+def test_write_tables_and_datapackage_validate(tmp_path):
+    df = export.frame("mentions", [_mention(sentence='He said "20 mg/kg,\nthen"')])
+    export.write_tables(tmp_path, {"mentions": df})
+    back = pd.read_csv(tmp_path / "mentions.csv")
+    assert back.loc[0, "sentence"] == 'He said "20 mg/kg,\nthen"'
+    package = json.loads((tmp_path / "datapackage.json").read_text())
+    [resource] = package["resources"]
+    assert all(f.get("description") for f in resource["schema"]["fields"])
+    from frictionless import validate
+
+    report = validate(tmp_path / "datapackage.json")
+    assert report.valid, report.flatten(["type", "note"])[:5]

@@ -1,0 +1,77 @@
+"""The first extraction version on the seed corpus: plain cases found, provenance exact."""
+
+from collections import Counter
+from functools import lru_cache
+
+import pytest
+
+from conftest import RAW
+from pipeline import extract, ingest
+
+
+@lru_cache(maxsize=None)
+def _seed(prefix: str):
+    [path] = [p for p in ingest.list_inputs(RAW) if p.name.startswith(prefix)]
+    doc = ingest.read(path, RAW)
+    return doc, extract.document(doc).mentions
+
+
+def _find(prefix: str, label: str, text: str):
+    doc, mentions = _seed(prefix)
+    hits = [m for m in mentions if m.label == label and m.text == text]
+    assert hits, f"{label} {text!r} not found in seed {prefix}"
+    return doc, hits[0]
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_every_span_indexes_the_canonical_text(prefix):
+    doc, mentions = _seed(prefix)
+    for m in mentions:
+        assert doc.text[m.start:m.end] == m.text
+        assert m.text in m.sentence
+        assert m.mention_id and m.rules_version
+
+
+def test_dose_value_unit_drug():
+    _, m = _find("000", "DOSE", "20 mg/kg")
+    assert (m.value, m.unit, m.drug) == (20.0, "mg/kg", "ketamine")
+
+
+def test_spaced_unit_is_normalized():
+    _, m = _find("000", "DOSE", "0.41 mg/ kg")
+    assert (m.value, m.unit) == (0.41, "mg/kg")
+
+
+def test_mojibake_sample_size():
+    _, m = _find("000", "SAMPLE_SIZE", "n ¼ 111")
+    assert m.value == 111
+
+
+def test_population_count():
+    _, m = _find("000", "SAMPLE_SIZE", "70 detoxified heroin-dependent patients")
+    assert m.value == 70 and m.population == "detoxified heroin-dependent patients"
+
+
+def test_percentage_range():
+    _, m = _find("000", "PERCENTAGE", "40-80%")
+    assert (m.low, m.high, m.value) == (40.0, 80.0, None)
+
+
+def test_word_fraction():
+    _, m = _find("003", "PERCENTAGE", "two-thirds")
+    assert m.value == pytest.approx(66.7)
+
+
+@pytest.mark.parametrize("label", ["DOSE", "SAMPLE_SIZE", "PERCENTAGE"])
+def test_each_numeric_label_has_ten_mentions(label):
+    counts = Counter()
+    for prefix in ("000", "001", "002", "003", "004"):
+        _, mentions = _seed(prefix)
+        counts.update(m.label for m in mentions if m.value is not None or m.low is not None)
+    assert counts[label] >= 10
+
+
+def test_phone_number_is_not_extracted():
+    doc, mentions = _seed("004")
+    phone = doc.text.index("480-626")
+    assert not [m for m in mentions if m.start <= phone < m.end]

@@ -1,0 +1,44 @@
+from pipeline import normalize, rules, segment
+
+
+def test_view_keeps_length_and_repairs_mojibake():
+    text = "(n \u00bc 111) 65\u201370% 0.41\u00a0mg"
+    view = normalize.analysis_view(text)
+    assert len(view.text) == len(text)
+    assert view.text == "(n = 111) 65-70% 0.41 mg"
+
+
+def test_dehyphenation_maps_offsets_back():
+    text = "a ketamine-in-\nduced effect"
+    view = normalize.analysis_view(text, dehyphenate=True)
+    assert view.text == "a ketamine-induced effect"
+    start = view.text.index("ketamine-induced")
+    end = start + len("ketamine-induced")
+    assert text[view.to_canonical(start):view.to_canonical_end(end)] == "ketamine-in-\nduced"
+    after = view.text.index("effect")
+    assert text[view.to_canonical(after):view.to_canonical_end(after + 6)] == "effect"
+
+
+def test_sentences_do_not_break_after_abbreviations():
+    text = ("Rats got ketamine (20 mg/kg, i.p.; n = 35) as in (Sabino et al., 2013). "
+            "Then Dr. Smith saw J. Doe.\n\nNew paragraph here.")
+    abbr = rules.load().lexicon("abbreviations")
+    spans = segment.sentences(text, abbr)
+    assert [text[s:e] for s, e in spans] == [
+        "Rats got ketamine (20 mg/kg, i.p.; n = 35) as in (Sabino et al., 2013).",
+        "Then Dr. Smith saw J. Doe.",
+        "New paragraph here.",
+    ]
+
+
+def test_headings_and_list_items_stand_alone():
+    text = "### Results\nFifty nine patients.\n- 37. Krupitsky E, 2002.\n- Lydic R, 2002."
+    spans = segment.sentences(text, rules.load().lexicon("abbreviations"))
+    assert [text[s:e] for s, e in spans] == [
+        "### Results", "Fifty nine patients.", "- 37. Krupitsky E, 2002.", "- Lydic R, 2002."]
+
+
+def test_containing_finds_the_sentence():
+    spans = [(0, 10), (11, 20), (22, 30)]
+    assert segment.containing(spans, 12, 15) == (11, 20)
+    assert segment.containing(spans, 8, 13) == (0, 20)
