@@ -1,0 +1,3 @@
+"""placeholder"""
+def eval_references(dataset_dir):
+    raise NotImplementedError
