@@ -41,7 +41,7 @@ _LIMITS = (
 _TOP = {"version": int, "fragments": dict, "lexicons": dict, "limits": dict}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # identity hash: usable as a cache key
 class CitationRules:
     """Validated citation rules: regex fragments (particles already substituted) and lexicons."""
 
