@@ -35,21 +35,21 @@ def _build(rules: CitationRules) -> CitationPatterns:
     f = rules.fragments
     s, y, etal, and_ = f["surname"], f["year"], f["etal"], f["and"]
     # Up to 7 surnames: "A", "A and B", "A, B, and C", each optionally followed by "et al.".
-    authors = rf"{s}(?:\s{{0,3}},\s{{0,3}}{s}){{0,6}}(?:\s{{0,3}},?\s{{1,3}}{and_}\s{{1,3}}{s})?(?:\s{{1,3}}{etal})?"
-    strong = rf"{s}(?:\s{{1,3}}{etal}|\s{{1,3}}{and_}\s{{1,3}}{s}(?:\s{{1,3}}{etal})?)"
-    years = rf"(?:{y}|in\s+press)(?:\s{{0,2}},\s{{0,2}}(?:{y}|[a-z](?![a-z])))" + "{0,8}"
+    authors = rf"{s}(?:\s{{0,3}}+,\s{{0,3}}+{s}){{0,6}}(?:(?:\s{{0,3}}+,\s{{1,3}}+|\s{{1,3}}+){and_}\s{{1,3}}+{s})?(?:\s{{1,3}}+{etal})?"
+    strong = rf"{s}(?:\s{{1,3}}+{etal}|\s{{1,3}}+{and_}\s{{1,3}}+{s}(?:\s{{1,3}}+{etal})?)"
+    years = rf"(?:{y}|in\s+press)(?:\s{{0,2}}+,\s{{0,2}}+(?:{y}|[a-z](?![a-z])))" + "{0,8}"
     numbers = f["number_list"].replace(r"[,\-]", r"[,\-\u2013]")
-    bracket = rf"\[\s{{0,2}}{numbers}\s{{0,2}}\]"
+    bracket = rf"\[\s{{0,2}}+{numbers}\s{{0,2}}+\]"
     return CitationPatterns(
         rules=rules,
         paren=re.compile(rf"\(([^()]{{1,{rules.max_paren}}})\)"),
-        item=re.compile(rf"(?P<authors>{authors})\s{{0,3}},?\s{{0,3}}(?P<years>{years})(?![\d/])"),
-        narrative=re.compile(rf"(?P<authors>{authors})\s{{0,3}}\(\s{{0,2}}(?P<years>{years})\s{{0,2}}\)"),
-        narrative_bare=re.compile(rf"(?P<authors>{strong}),?\s{{1,3}}(?P<years>{y})(?![\d/])"),
-        sup=re.compile(rf"<sup>\s{{0,2}}(?P<nums>{numbers})\s{{0,2}}</sup>"),
+        item=re.compile(rf"(?P<authors>{authors})\s{{0,3}}+,?\s{{0,3}}+(?P<years>{years})(?![\d/])"),
+        narrative=re.compile(rf"(?P<authors>{authors})\s{{0,3}}+\(\s{{0,2}}+(?P<years>{years})\s{{0,2}}+\)"),
+        narrative_bare=re.compile(rf"(?P<authors>{strong}),?\s{{1,3}}+(?P<years>{y})(?![\d/])"),
+        sup=re.compile(rf"<sup>\s{{0,2}}+(?P<nums>{numbers})\s{{0,2}}+</sup>"),
         unicode_sup=re.compile(f["unicode_sup"]),
-        brackets=re.compile(rf"{bracket}(?:\s{{0,2}}[,;\-\u2013]\s{{0,2}}{bracket}){{0,200}}"),
-        bracket_one=re.compile(rf"\[\s{{0,2}}(?P<nums>{numbers})\s{{0,2}}\]"),
+        brackets=re.compile(rf"{bracket}(?:\s{{0,2}}+[,;\-\u2013]\s{{0,2}}+{bracket}){{0,200}}"),
+        bracket_one=re.compile(rf"\[\s{{0,2}}+(?P<nums>{numbers})\s{{0,2}}+\]"),
         split_authors=re.compile(rf"\s*(?:,|\b{and_}\b|&|{etal})\s*"),
     )
 
