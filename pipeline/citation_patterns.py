@@ -35,7 +35,10 @@ def _build(rules: CitationRules) -> CitationPatterns:
     f = rules.fragments
     s, y, etal, and_ = f["surname"], f["year"], f["etal"], f["and"]
     # Up to 7 surnames: "A", "A and B", "A, B, and C", each optionally followed by "et al.".
-    authors = rf"{s}(?:\s{{0,3}}+,\s{{0,3}}+{s}){{0,6}}(?:(?:\s{{0,3}}+,\s{{1,3}}+|\s{{1,3}}+){and_}\s{{1,3}}+{s})?(?:\s{{1,3}}+{etal})?"
+    authors = (
+        rf"{s}(?:\s{{0,3}}+,\s{{0,3}}+{s}){{0,6}}"
+        rf"(?:(?:\s{{0,3}}+,\s{{1,3}}+|\s{{1,3}}+){and_}\s{{1,3}}+{s})?(?:\s{{1,3}}+{etal})?"
+    )
     strong = rf"{s}(?:\s{{1,3}}+{etal}|\s{{1,3}}+{and_}\s{{1,3}}+{s}(?:\s{{1,3}}+{etal})?)"
     years = rf"(?:{y}|in\s+press)(?:\s{{0,2}}+,\s{{0,2}}+(?:{y}|[a-z](?![a-z])))" + "{0,8}"
     numbers = f["number_list"].replace(r"[,\-]", r"[,\-\u2013]")

@@ -20,7 +20,7 @@ from pipeline.errors import RuleError
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "rules" / "citations.yaml"
 
-_FRAGMENTS = ("surname", "year", "etal", "and", "cite_prefix", "number_list", "unicode_sup")
+_FRAGMENTS = ("surname", "initials", "year", "etal", "and", "cite_prefix", "number_list", "unicode_sup")
 _LEXICONS = (
     "particles",
     "not_surnames",
@@ -29,6 +29,7 @@ _LEXICONS = (
     "doi_prefixes",
     "trailing_markers",
     "narrative_blockers",
+    "book_markers",
 )
 _LIMITS = (
     "max_paren",
@@ -54,6 +55,7 @@ class CitationRules:
     doi_prefixes: tuple[str, ...]
     trailing_markers: tuple[str, ...]
     narrative_blockers: frozenset[str]
+    book_markers: tuple[str, ...]
     max_paren: int
     max_range: int
     max_ref_number: int
@@ -181,6 +183,7 @@ def load_rules(path: Path | str = DEFAULT_PATH) -> CitationRules:
         doi_prefixes=tuple(sorted(lex["doi_prefixes"], key=len, reverse=True)),
         trailing_markers=tuple(lex["trailing_markers"]),
         narrative_blockers=frozenset(w.lower() for w in lex["narrative_blockers"]),
+        book_markers=tuple(lex["book_markers"]),
         **{name: lim[name] for name in _LIMITS},
     )
 

@@ -153,10 +153,12 @@ def _numeric(text: str, pats: CitationPatterns) -> list[CitationMatch]:
     for m in pats.sup.finditer(text):
         if _is_exponent(text, m.start()) or _is_author_mark(text, m.start(), m.end()):
             continue
-        out.append(_numeric_match(m.start(), m.end(), expand_numbers(m.group("nums"), rules.max_range), "citation.superscript"))
+        numbers = expand_numbers(m.group("nums"), rules.max_range)
+        out.append(_numeric_match(m.start(), m.end(), numbers, "citation.superscript"))
     for m in pats.unicode_sup.finditer(text):
         if not _is_exponent(text, m.start()) and not _is_author_mark(text, m.start(), m.end()):
-            out.append(_numeric_match(m.start(), m.end(), expand_numbers(m.group(0), rules.max_range), "citation.unicode_superscript"))
+            numbers = expand_numbers(m.group(0), rules.max_range)
+            out.append(_numeric_match(m.start(), m.end(), numbers, "citation.unicode_superscript"))
     for m in pats.brackets.finditer(text):
         numbers = _bracket_numbers(m.group(0), pats)
         if _is_formula(text, m.start(), m.end()):

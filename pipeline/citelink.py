@@ -47,7 +47,10 @@ def _mentions_of(doc: Document, match: CitationMatch, rules_version: str, view: 
         start, end = _span(view, a, b)
         key = study_key(item.authors[0], item.year) if item.authors and item.year else None
         out.append(
-            _mention(doc, rules_version, start, end, match.rule_id, style=match.style, authors=item.authors, year=item.year, year_suffix=item.year_suffix, study_key=key)
+            _mention(
+                doc, rules_version, start, end, match.rule_id, style=match.style, authors=item.authors,
+                year=item.year, year_suffix=item.year_suffix, study_key=key,
+            )
         )
     return out
 
@@ -104,7 +107,10 @@ def _link_author_year(m: Mention, refs: Sequence[Reference]) -> Mention:
     """Same doc, same year (and suffix when both print one), fuzzily the same first author."""
     if not m.authors or not m.year:
         return m
-    same_year = [r for r in refs if r.authors and r.year == m.year and (not m.year_suffix or not r.year_suffix or m.year_suffix == r.year_suffix)]
+    same_year = [
+        r for r in refs
+        if r.authors and r.year == m.year and (not m.year_suffix or not r.year_suffix or m.year_suffix == r.year_suffix)
+    ]
     best = match_surname(m.authors[0], [r.authors[0] for r in same_year])
     if best is None:
         return m
@@ -132,7 +138,10 @@ def link(mentions: Sequence[Mention], references: Sequence[Reference]) -> tuple[
     linked: list[Mention] = []
     for m in mentions:
         if m.label == "CITATION":
-            m = _link_numeric(m, labels.get(m.doc_id, {})) if m.style == "numeric" else _link_author_year(m, refs_by_doc.get(m.doc_id, []))
+            if m.style == "numeric":
+                m = _link_numeric(m, labels.get(m.doc_id, {}))
+            else:
+                m = _link_author_year(m, refs_by_doc.get(m.doc_id, []))
         linked.append(m)
     ref_keys = [r.study_key for r in references if r.study_key]
     canon = unify_keys([*ref_keys, *(m.study_key for m in linked if m.study_key)], preferred=ref_keys)

@@ -92,12 +92,15 @@ def eval_citations(dataset_dir: Path, docs: list[str] | None = None) -> dict:
     dataset_dir = Path(dataset_dir)
     ids = docs or sorted(p.stem for p in (dataset_dir / "docs").glob("*.txt"))
     texts = {d: (dataset_dir / "docs" / f"{d}.txt").read_text(encoding="utf-8") for d in ids}
-    gold = [Span(g["doc"], g["start"], g["end"], "CITATION") for g in _read_jsonl(dataset_dir / "gold_groups.jsonl") if g["doc"] in texts]
+    groups = _read_jsonl(dataset_dir / "gold_groups.jsonl")
+    gold = [Span(g["doc"], g["start"], g["end"], "CITATION") for g in groups if g["doc"] in texts]
     xrefs: dict[str, list[dict]] = {}
     gold_path = dataset_dir / "gold.jsonl"
     for x in _read_jsonl(gold_path) if gold_path.exists() else []:
         xrefs.setdefault(x["doc"], []).append(x)
-    pred = [Span(d, c.start, c.end, "CITATION", c) for d, t in texts.items() for c in find_citations(analysis_view(t).text)]
+    pred = [
+        Span(d, c.start, c.end, "CITATION", c) for d, t in texts.items() for c in find_citations(analysis_view(t).text)
+    ]
     counts, exact = score(pred, gold, "overlap"), score(pred, gold, "exact")
     result = {
         "set": "citations",
@@ -126,3 +129,22 @@ def eval_dataset(dataset_dir: Path) -> dict:
     if (dataset_dir / "gold_fields.jsonl").exists():
         return eval_references(dataset_dir)
     raise ValueError(f"{dataset_dir}: not a citation or reference set (no gold_groups.jsonl / gold_fields.jsonl)")
+
+
+def format_table(result: dict) -> str:
+    """A plain-text table of an ``eval_dataset`` result (what ``litx eval`` prints)."""
+    rows = [("all", result)] + sorted(result.get("per_field", {}).items())
+    lines = [f"{result['set']}: {'field':<8} {'P':>6} {'R':>6} {'F1':>6} {'tp':>6} {'fp':>5} {'fn':>5}"]
+    for name, r in rows:
+        scores = f"{r['precision']:6.3f} {r['recall']:6.3f} {r['f1']:6.3f} {r['tp']:6d} {r['fp']:5d} {r['fn']:5d}"
+        lines.append(f"{'':<{len(result['set']) + 2}}{name:<8} {scores}")
+    skip = {"set", "per_field", "precision", "recall", "f1", "tp", "fp", "fn"}
+    extras = {k: v for k, v in result.items() if k not in skip}
+    lines += [f"  {k}: {v:.4f}" if isinstance(v, float) else f"  {k}: {v}" for k, v in extras.items()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m pipeline.eval_citations DATASET_DIR
+    import sys
+
+    print(format_table(eval_dataset(Path(sys.argv[1]))))

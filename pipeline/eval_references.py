@@ -32,6 +32,21 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
     return {"tp": tp, "fp": fp, "fn": fn, "precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
 
 
+def _score_row(row: dict, pred: dict[str, object], counts: dict[str, list[int]]) -> bool:
+    """Add one reference's field outcomes to ``counts``; True when every gold field is right."""
+    all_right = True
+    for f in FIELDS:
+        gold, got = _norm(f, row.get(f)), pred[f]
+        c = counts[f]
+        if got is not None and got == gold:
+            c[0] += 1
+            continue
+        c[1] += got is not None
+        c[2] += gold is not None
+        all_right &= gold is None
+    return all_right
+
+
 def eval_references(dataset_dir: Path, docs: list[str] | None = None) -> dict:
     """Micro P/R/F1 per field and overall, and whole-reference accuracy.
 
@@ -57,17 +72,7 @@ def eval_references(dataset_dir: Path, docs: list[str] | None = None) -> dict:
             continue
         if row["doc"] not in lines:
             lines[row["doc"]] = (dataset_dir / "docs" / f"{row['doc']}.txt").read_text(encoding="utf-8").split("\n")
-        pred = _predict(lines[row["doc"]][row["line"]])
-        all_right = True
-        for f in FIELDS:
-            gold, got = _norm(f, row.get(f)), pred[f]
-            c = counts[f]
-            if got is not None and got == gold:
-                c[0] += 1
-                continue
-            c[1] += got is not None
-            c[2] += gold is not None
-            all_right &= gold is None
+        all_right = _score_row(row, _predict(lines[row["doc"]][row["line"]]), counts)
         n_refs += 1
         n_right += all_right
     total = [sum(c[i] for c in counts.values()) for i in range(3)]

@@ -17,7 +17,11 @@ _LABELLED = re.compile(r"[ \t]*(?:(?P<num>\d{1,4})[.)]|\[(?P<num2>\d{1,4})\]|(?P
 _INLINE_START = re.compile(r"(?:(?<=[.:;!?)])|(?<=\s\s))[ \t]*(?=[A-Z\u00C0-\u017F])")
 _INLINE_YEAR = re.compile(r"\s*(?:,\s*|\(\s*|\s)(?:1[6-9]\d\d|20\d\d)[a-z]?\s*\)?[.,:]?\s")
 _DOI_END = re.compile(r"\s*(?:https?://(?:dx\.)?doi\.\s?org/\s?|doi:?\s*)10\.\d{4,9}/[^\s]+")
-_PAGES_END = re.compile(r"\b\d{1,5}(?:\s*\([^()]{1,20}\))?\s*[:,]\s*[A-Za-z]?\d{1,6}(?:\s*[-\u2013e]\s*[A-Za-z]?\d{1,6})?(?=[.;:,]{0,2}(?:\s|$))")
+# "37, 240-255." / "23(4):273-283": volume and pages close an inline reference.
+_PAGES_END = re.compile(
+    r"\b\d{1,5}(?:\s*\([^()]{1,20}\))?\s*[:,]\s*[A-Za-z]?\d{1,6}(?:\s*[-\u2013e]\s*[A-Za-z]?\d{1,6})?"
+    r"(?=[.;:,]{0,2}(?:\s|$))"
+)
 _LIST_MAX_LINES = 4  # a wrapped PDF entry rarely needs more lines
 
 
@@ -44,7 +48,8 @@ class ReferenceMatch:
 
 def _looks_like_reference(fields: dict) -> bool:
     """An author list and a year, plus something only references have."""
-    return bool(fields["authors"] and fields["year"] and (fields["volume"] or fields["fpage"] or fields["doi"] or fields["journal"]))
+    specific = fields["volume"] or fields["fpage"] or fields["doi"] or fields["journal"]
+    return bool(fields["authors"] and fields["year"] and specific)
 
 
 def _weak_reference(fields: dict) -> bool:
@@ -69,7 +74,9 @@ def _is_heading(line: str) -> bool:
     return name in get_rules().reference_headings
 
 
-def _entry(text: str, lines: list[tuple[int, int]], i: int, body_start: int, in_run: bool) -> tuple[dict | None, int, int]:
+def _entry(
+    text: str, lines: list[tuple[int, int]], i: int, body_start: int, in_run: bool
+) -> tuple[dict | None, int, int]:
     """Parse the entry opening at line ``i``; join wrapped lines until it parses (PDF text)."""
     end = lines[i][1]
     if in_run:  # a neighbour of other entries: the line alone, looser shape

@@ -21,7 +21,6 @@ _ISSUE = r"[^()]{1,25}"
 _MONTH = r"(?:\s+[A-Z][a-z]{2,8}\.?(?:\s+\d{1,2})?(?:\s*[-\u2013]\s*[A-Z][a-z]{2,8}\.?)?)?"
 _LABEL = re.compile(r"^\s*(?:\[\d{1,4}\]|\d{1,4}[.)]|[-\u2022*])\s+")
 _DOI = re.compile(r"(?:(?:doi|DOI)\s*:?\s*|https?://(?:dx\.)?doi\.\s?org/\s?)?(?P<doi>10\.\d{4,9}/\S+)")
-_BOOK = re.compile(r"\b(?:Press|Publishers?|Publishing|Springer|Wiley|Elsevier|Verlag|edition|ed\.|[Ee]ds?\.|University)\b")
 _BOUNDARY = re.compile(r"[.?!]\s+(?=\S)")
 
 # Tail of the reference: ". 2007;28(2):105-14" (year first) or " 5: 101-113" (volume first).
@@ -41,12 +40,20 @@ _TAIL_BARE_YEAR = re.compile(rf"[.,]?\s*(?P<year>{_YEAR})(?P<suffix>[a-z]?)[.,;]
 def _name_patterns(rules: CitationRules) -> tuple[re.Pattern[str], ...]:
     s = rules.fragments["surname"]
     suffix = "|".join(re.escape(x) for x in sorted(rules.name_suffixes, key=len, reverse=True))
-    medline = rf"(?P<m>{s}(?:\s{s}){{0,3}})\s(?:[A-Z]{{1,4}}(?:-[A-Za-z]{{1,2}})?|[A-Z]\.(?:\s?-?[A-Z]\.){{0,3}})(?:,?\s(?:{suffix})\b\.?)?"
-    elsevier = rf"(?P<e>{s}(?:\s{s}){{0,3}}),\s(?:[A-Z]\.(?:\s?-?[A-Z]\.){{0,3}}|[A-Z][a-z]+(?:\s[A-Z]\.)?)(?:,?\s(?:{suffix})\b\.?)?"
+    initials = rules.fragments["initials"]
+    tail = rf"(?:,?\s(?:{suffix})\b\.?)?"
+    medline = rf"(?P<m>{s}(?:\s{s}){{0,3}})\s{initials}{tail}"  # "van Oosterhout JJ", "Ferrell JE Jr"
+    elsevier = rf"(?P<e>{s}(?:\s{s}){{0,3}}),\s(?:{initials}|[A-Z][a-z]+(?:\s[A-Z]\.)?){tail}"  # "Foltin, R.W."
     first = re.compile(rf"(?:{medline}|{elsevier})(?=[,.\s(]|$)")
     sep = re.compile(rf"\s?(?:,\s?(?:and\s|&\s)?|\sand\s|\s&\s)(?!\s*(?:{suffix})\b)")
     etal = re.compile(r",?\s*et\.?\s+al\.?,?")
     return first, sep, etal
+
+
+@lru_cache(maxsize=4)
+def _book_marker(rules: CitationRules) -> re.Pattern[str]:
+    words = "|".join(re.escape(w) for w in sorted(rules.book_markers, key=len, reverse=True))
+    return re.compile(rf"\b(?:{words})(?!\w)")
 
 
 def _read_authors(s: str, rules: CitationRules) -> tuple[list[str], int]:
@@ -156,7 +163,7 @@ def parse_reference(s: str) -> dict:
         year, suffix = fields["year"], fields.get("suffix") or None
     body = re.sub(r"^In:\s*|\.\s*In:\s*(?:[^.]*\beds?\.\s*)?", ". ", body).lstrip(". ")
     title, journal = _split_title_source(body, tail is not None or doi is not None)
-    if not (fields.get("vol") or fields.get("fp")) and _BOOK.search(body):
+    if not (fields.get("vol") or fields.get("fp")) and _book_marker(rules).search(body):
         title, journal = None, (title or "").split(". ")[0] or None  # a book: its title is the source
     fp, lp = fields.get("fp"), fields.get("lp")
     if fp and lp is None and re.fullmatch(r"\d+e\d+", fp):  # PDF mojibake: "40e46" is "40-46"

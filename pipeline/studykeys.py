@@ -18,7 +18,9 @@ from rapidfuzz import fuzz
 from pipeline.citation_rules import get_rules
 
 # Letters NFKD does not decompose into ASCII.
-_EXTRA_FOLD = str.maketrans({"ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th"})
+_EXTRA_FOLD = str.maketrans(
+    {"ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th"}
+)
 _KEY = re.compile(r"^(?P<surname>.+)_(?P<year>\d{4}|nd)$")
 
 
