@@ -63,7 +63,8 @@ def find_citations(text: str) -> list[CitationMatch]:
 
 def _surnames(authors: str, pats: CitationPatterns) -> tuple[str, ...]:
     parts = [p.strip() for p in pats.split_authors.split(authors)]
-    return tuple(" ".join(p.split()) for p in parts if p)
+    # "Smith's (2001) model": the possessive is not part of the name.
+    return tuple(re.sub(r"'s$", "", " ".join(p.split())) for p in parts if p)
 
 
 def _items(authors: tuple[str, ...], years: str, start: int, end: int) -> list[CiteItem]:

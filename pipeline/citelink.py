@@ -65,11 +65,15 @@ def citation_mentions(doc: Document, view_text: str, rules_version: str, view: V
         view: the ``View`` when it changes length (de-hyphenated PDFs) to map offsets back.
 
     Returns:
-        Mentions sorted by start; author-year groups give one mention per cited work.
+        Mentions sorted by start; author-year groups give one mention per cited work; matches
+        inside reference-list entries are left out.
     """
+    # "World Health Organization (2006)" inside a reference entry is the entry, not a citation.
+    entries = [(r.start, r.end) for r in find_references(view_text)]
     out: list[Mention] = []
     for match in find_citations(view_text):
-        out.extend(_mentions_of(doc, match, rules_version, view))
+        if not any(a <= match.start < b for a, b in entries):
+            out.extend(_mentions_of(doc, match, rules_version, view))
     return out
 
 

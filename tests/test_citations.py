@@ -38,6 +38,12 @@ TEST_CASES = [
     ("IL-1\u03b2 [9], [11], [12], [15]. RNA", [(6, 27, "numeric", (), None, None, (9, 11, 12, 15))]),
     ("reviews such as [34, 39\u201345].", [(16, 27, "numeric", (), None, None, (34, 39, 40, 41, 42, 43, 44, 45))]),
     ("data (Smith 2001a,b) show", [(5, 20, "parenthetical", ("Smith",), "2001", "a", ())]),
+    ("Smith's (2001) model", [(0, 14, "narrative", ("Smith",), "2001", None, ())]),
+    ("and the van der Meer et al. (2010) data", [(8, 34, "narrative", ("van der Meer",), "2010", None, ())]),
+    ("milk (Hallgren et al. 2001; Tomy et al. 2004; Zhou et al. 2002) and", [
+        (5, 63, "parenthetical", ("Hallgren",), "2001", None, ()),
+    ]),
+    ("as did Krause and Ruxton (2002).", [(7, 31, "narrative", ("Krause", "Ruxton"), "2002", None, ())]),
     ("data (e.g., WHO 2010) show", [(5, 21, "parenthetical", ("WHO",), "2010", None, ())]),
 ]
 
