@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pipeline.citation_patterns import CitationPatterns, expand_numbers, get_patterns
 
 _YEAR_PARTS = re.compile(r"(?P<year>\d{4})(?P<suffix>[a-z]?)|in\s+press|\b(?P<letter>[a-z])\b")
+_YEAR_HIT = re.compile(r"(?<![\d/])(?:1[89]|20)\d\d(?![\d/])")
+_WINDOW_BEFORE = 260  # longest author list a narrative citation prints before its year
 _DASH_BETWEEN = re.compile(r"\]\s{0,2}[\-\u2013]\s{0,2}\[")
 
 
@@ -114,10 +116,26 @@ def _parenthetical(text: str, pats: CitationPatterns) -> list[CitationMatch]:
     return out
 
 
+def _year_windows(text: str) -> list[tuple[int, int]]:
+    """Stretches of text that end just after a year: a narrative citation can only live there.
+
+    Scanning only these keeps the name patterns off the bulk of the text (most has no year).
+    """
+    windows: list[tuple[int, int]] = []
+    for m in _YEAR_HIT.finditer(text):
+        lo, hi = max(0, m.start() - _WINDOW_BEFORE), min(len(text), m.end() + 8)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+    return windows
+
+
 def _narrative(text: str, pats: CitationPatterns) -> list[CitationMatch]:
     out: list[CitationMatch] = []
+    windows = _year_windows(text)
     for pattern, rule in ((pats.narrative, "citation.narrative"), (pats.narrative_bare, "citation.narrative_bare")):
-        for m in pattern.finditer(text):
+        for m in (m for lo, hi in windows for m in pattern.finditer(text, lo, hi)):
             authors = _surnames(m.group("authors"), pats)
             has_list = "," in m.group("authors") and not re.search(r"\band\b|&", m.group("authors"))
             if has_list:  # "Recently, Smith (2001)": a comma list without "and" is not one citation
