@@ -19,17 +19,21 @@ _PAGE = r"[A-Za-z]{0,3}\d[\dA-Za-z]{0,12}"
 _YEAR = r"(?:1[6-9]\d\d|20\d\d)"
 _ISSUE = r"[^()]{1,25}"
 _MONTH = r"(?:\s+[A-Z][a-z]{2,8}\.?(?:\s+\d{1,2})?(?:\s*[-\u2013]\s*[A-Z][a-z]{2,8}\.?)?)?"
+_SUPPL = r"(?:\s+(?:Suppl|Pt|Part)\.?\s*[\dA-Z]{0,3})?"  # "50 Suppl 1": the volume is 50
 _LABEL = re.compile(r"^\s*(?:\[\d{1,4}\]|\d{1,4}[.)]|[-\u2022*])\s+")
 _DOI = re.compile(r"(?:(?:doi|DOI)\s*:?\s*|https?://(?:dx\.)?doi\.\s?org/\s?)?(?P<doi>10\.\d{4,9}/\S+)")
+_IN = re.compile(r"(?:^|(?<=[.?!])\s+)In:\s*")
+_EDITORS = re.compile(r"^[^.]{0,300}?\b(?:eds?|editors?)\b\.?,?\s*")
+_PLACE_PUBLISHER = re.compile(r"[A-Z][\w .,'-]{1,60}:\s*[A-Z][\w .,&'-]{1,80}")
 _BOUNDARY = re.compile(r"[.?!]\s+(?=\S)")
 
 # Tail of the reference: ". 2007;28(2):105-14" (year first) or " 5: 101-113" (volume first).
 _TAIL_YEAR = re.compile(
-    rf"[.,]?\s*(?P<year>{_YEAR})(?P<suffix>[a-z]?){_MONTH}\s*[;:]\s*(?P<vol>[A-Za-z]?\d[\dA-Za-z]{{0,8}})?"
+    rf"[.,]?\s*(?P<year>{_YEAR})(?P<suffix>[a-z]?){_MONTH}\s*[;:]\s*(?P<vol>[A-Za-z]?\d[\dA-Za-z]{{0,8}})?{_SUPPL}"
     rf"(?:\s*\((?P<iss>{_ISSUE})\))?(?:\s*:\s*(?P<fp>{_PAGE})(?:\s*[-\u2013]\s*(?P<lp>{_PAGE}))?)?[.,;]?\s*$"
 )
 _TAIL_VOL = re.compile(
-    rf"[.,]?\s+(?:Vol\.?\s*)?(?P<vol>\d{{1,5}}[A-Za-z]?)(?:\s*\((?P<iss>{_ISSUE})\))?(?:\s*[:,]\s*|\s+)"
+    rf"[.,]?\s+(?:Vol\.?\s*)?(?P<vol>\d{{1,5}}[A-Za-z]?){_SUPPL}(?:\s*\((?P<iss>{_ISSUE})\))?(?:\s*[:,]\s*|\s+)"
     rf"(?:pp?\.?\s*)?(?P<fp>{_PAGE})(?:\s*[-\u2013]\s*(?P<lp>{_PAGE}))?[.,;]?\s*$"
 )
 _TAIL_PAGES = re.compile(rf"[.,]?(?:\s+pp?\.?\s*|\s*:\s*)(?P<fp>{_PAGE})(?:\s*[-\u2013]\s*(?P<lp>{_PAGE}))?[.,;]?\s*$")
@@ -53,7 +57,7 @@ def _name_patterns(rules: CitationRules) -> tuple[re.Pattern[str], ...]:
 @lru_cache(maxsize=4)
 def _book_marker(rules: CitationRules) -> re.Pattern[str]:
     words = "|".join(re.escape(w) for w in sorted(rules.book_markers, key=len, reverse=True))
-    return re.compile(rf"\b(?:{words})(?!\w)")
+    return re.compile(rf"\b(?:{words})(?!\w)", re.IGNORECASE)
 
 
 def _read_authors(s: str, rules: CitationRules) -> tuple[list[str], int]:
@@ -131,6 +135,42 @@ def _split_title_source(body: str, has_tail: bool) -> tuple[str | None, str | No
     return title.strip() or None, source.strip(" .,;:") or None
 
 
+def _is_book(body: str, rules: CitationRules) -> bool:
+    """Publisher words, or a closing "Place: Publisher" segment ("Sunderland, MA: Sinauer")."""
+    last = _BOUNDARY.split(body.strip(" .,;:"))[-1]
+    return bool(_book_marker(rules).search(body) or _PLACE_PUBLISHER.fullmatch(last))
+
+
+def _in_book(body: str, rules: CitationRules) -> tuple[str | None, str | None] | None:
+    """A chapter: "Title. In: Editors, editors. Book title, Publisher. pp. 1-8"."""
+    m = _IN.search(body)
+    if m is None:
+        return None
+    title = body[: m.start()].strip(" .,;:") or None
+    after = _EDITORS.sub("", body[m.end() :], count=1)
+    source = after.split(". ")[0]
+    parts = source.split(", ")
+    for k in range(1, len(parts)):  # ", Cambridge University Press, Cambridge" is not the book title
+        if _book_marker(rules).search(", ".join(parts[k:])):
+            source = ", ".join(parts[:k])
+            break
+    return title, source.strip(" .,;:") or None
+
+
+def _title_source(body: str, fields: dict, has_tail: bool, rules: CitationRules) -> tuple[str | None, str | None]:
+    chapter = _in_book(body, rules)
+    if chapter:
+        return chapter
+    if not (fields.get("vol") or fields.get("fp")) and _is_book(body, rules):
+        first = _BOUNDARY.split(body.strip(" .,;:"))[0]
+        return None, first.strip(" .,;:") or None  # a book: its title is the source
+    if not has_tail:
+        # "Title. Cell." with neither volume nor DOI: a short closing segment is the journal.
+        last = _BOUNDARY.split(body.strip(" .,;:"))[-1]
+        has_tail = len(last.split()) <= 8 and last[:1].isupper() and not re.search(r"\d", last)
+    return _split_title_source(body, has_tail)
+
+
 def _tail(rest: str, year: str | None) -> tuple[re.Match[str] | None, str]:
     """Find the volume/pages tail; the book form "In: Source. pp. 1-8" is tried last."""
     for pattern in (_TAIL_YEAR, _TAIL_VOL, _TAIL_PAGES) if year is None else (_TAIL_VOL, _TAIL_YEAR, _TAIL_PAGES):
@@ -161,10 +201,7 @@ def parse_reference(s: str) -> dict:
     fields = tail.groupdict() if tail else {}
     if year is None and fields.get("year"):
         year, suffix = fields["year"], fields.get("suffix") or None
-    body = re.sub(r"^In:\s*|\.\s*In:\s*(?:[^.]*\beds?\.\s*)?", ". ", body).lstrip(". ")
-    title, journal = _split_title_source(body, tail is not None or doi is not None)
-    if not (fields.get("vol") or fields.get("fp")) and _book_marker(rules).search(body):
-        title, journal = None, (title or "").split(". ")[0] or None  # a book: its title is the source
+    title, journal = _title_source(body, fields, tail is not None or doi is not None, rules)
     fp, lp = fields.get("fp"), fields.get("lp")
     if fp and lp is None and re.fullmatch(r"\d+e\d+", fp):  # PDF mojibake: "40e46" is "40-46"
         fp, lp = fp.split("e")
