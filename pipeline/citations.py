@@ -206,10 +206,13 @@ def _is_formula(text: str, start: int, end: int) -> bool:
 
 def _is_exponent(text: str, start: int) -> bool:
     """"m<sup>2</sup>", "10<sup>5</sup>", "kg/m²": a power, not a citation."""
-    if start == 0 or text[start - 1].isdigit():
-        return start > 0
+    if start == 0:
+        return False
+    if text[start - 1].isdigit():
+        # "in 2019<sup>5</sup>": a year takes a citation, other numbers take a power.
+        return not re.search(r"(?<![\d.,])(?:19|20)\d\d$", text[max(0, start - 6) : start])
     word = re.search(r"[\w/]{1,12}$", text[max(0, start - 12) : start])
-    return bool(word) and (len(word.group(0)) <= 2 or "/" in word.group(0))
+    return bool(word) and word.group(0) != "al" and (len(word.group(0)) <= 2 or "/" in word.group(0))
 
 
 def _is_author_mark(text: str, start: int, end: int) -> bool:

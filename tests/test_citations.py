@@ -31,6 +31,10 @@ TEST_CASES = [
     ("experiences.<sup>23-28</sup> And", [(12, 28, "numeric", (), None, None, (23, 24, 25, 26, 27, 28))]),
     ("experiences.<sup>23\u201328</sup> And", [(12, 28, "numeric", (), None, None, (23, 24, 25, 26, 27, 28))]),
     ("a study.<sup>42,42</sup> Then", [(8, 24, "numeric", (), None, None, (42,))]),
+    ("since 2019<sup>5</sup> and Smith et al<sup>6</sup>", [
+        (10, 22, "numeric", (), None, None, (5,)),
+        (38, 50, "numeric", (), None, None, (6,)),
+    ]),
     ("outcome [1]. The", [(8, 11, "numeric", (), None, None, (1,))]),
     ("guidance [2],[3], by", [(9, 16, "numeric", (), None, None, (2, 3))]),
     ("causes [5,10\u201313]. It", [(7, 16, "numeric", (), None, None, (5, 10, 11, 12, 13))]),
