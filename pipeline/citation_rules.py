@@ -39,7 +39,7 @@ _LIMITS = (
     "surname_similarity",
     "surname_min_fuzzy_len",
 )
-_TOP = {"version": int, "fragments": dict, "lexicons": dict, "limits": dict}
+_TOP = MappingProxyType({"version": int, "fragments": dict, "lexicons": dict, "limits": dict})
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity hash: usable as a cache key

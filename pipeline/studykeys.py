@@ -12,15 +12,16 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from types import MappingProxyType
 
 from rapidfuzz import fuzz
 
 from pipeline.citation_rules import get_rules
 
 # Letters NFKD does not decompose into ASCII.
-_EXTRA_FOLD = str.maketrans(
+_EXTRA_FOLD = MappingProxyType(str.maketrans(
     {"ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th"}
-)
+))
 _KEY = re.compile(r"^(?P<surname>.+)_(?P<year>\d{4}|nd)$")
 
 
