@@ -20,7 +20,7 @@ from pipeline.errors import RuleError
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "rules" / "citations.yaml"
 
-_FRAGMENTS = ("surname", "initials", "year", "etal", "and", "cite_prefix", "number_list", "unicode_sup")
+_FRAGMENTS = ("surname", "initials", "year", "etal", "and", "number_list", "unicode_sup")
 _LEXICONS = (
     "particles",
     "not_surnames",

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.citation_rules import get_rules
-from pipeline.refparse import _read_authors, parse_reference
+from pipeline.refparse import read_authors, parse_reference
 
 _LABELLED = re.compile(r"[ \t]*(?:(?P<num>\d{1,4})[.)]|\[(?P<num2>\d{1,4})\]|(?P<bullet>[-\u2022*]))[ \t]+(?=\S)")
 _INLINE_START = re.compile(r"(?:(?<=[.:;!?)])|(?<=\s\s))[ \t]*(?=[A-Z\u00C0-\u017F])")
@@ -145,7 +145,7 @@ def _inline_entries(text: str, taken: list[tuple[int, int]]) -> list[ReferenceMa
         start = m.end()
         if start < pos or any(a <= start < b for a, b in taken):
             continue
-        names, after = _read_authors(text[start : start + 600], rules)
+        names, after = read_authors(text[start : start + 600], rules)
         if not names or not _INLINE_YEAR.match(text, start + after):
             continue
         line_end = text.find("\n", start)

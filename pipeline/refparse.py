@@ -60,8 +60,16 @@ def _book_marker(rules: CitationRules) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{words})(?!\w)", re.IGNORECASE)
 
 
-def _read_authors(s: str, rules: CitationRules) -> tuple[list[str], int]:
-    """Surnames at the start of ``s`` and the offset where the author list ends."""
+def read_authors(s: str, rules: CitationRules) -> tuple[list[str], int]:
+    """Surnames at the start of ``s`` and the offset where the author list ends.
+
+    Args:
+        s: reference text (label already removed).
+        rules: the citation rules (surname and initials fragments, name suffixes).
+
+    Returns:
+        (surnames in order, offset just after the list and any "et al.").
+    """
     name, sep, etal = _name_patterns(rules)
     names: list[str] = []
     pos = 0
@@ -194,7 +202,7 @@ def parse_reference(s: str) -> dict:
     """
     rules = get_rules()
     text, doi = _clean(s, rules)
-    names, pos = _read_authors(text, rules)
+    names, pos = read_authors(text, rules)
     year, suffix, pos = _lead_year(text, pos)
     rest = text[pos:]
     tail, body = _tail(rest, year)
