@@ -122,7 +122,11 @@ def bench(docs: int = typer.Option(1000, help="Documents in the synthetic corpus
 def eval_cmd(dataset_dir: Path = typer.Argument(..., help="Folder with docs/*.txt + gold*.jsonl"),
              label: str = typer.Option(None, help="Score only this label.")) -> None:
     """Precision/recall/F1 of extraction against a gold folder."""
-    from pipeline import evaluate
+    from pipeline import eval_citations, evaluate
+
+    if (dataset_dir / "gold_groups.jsonl").exists() or (dataset_dir / "gold_fields.jsonl").exists():
+        out.print(eval_citations.format_table(eval_citations.eval_dataset(dataset_dir)))
+        return
 
     table = Table(title=f"litx eval {dataset_dir}")
     for col in ("set", "label", "match", "tp", "fp", "fn", "P", "R", "F1"):
