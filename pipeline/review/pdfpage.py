@@ -1,0 +1,49 @@
+"""A PDF page region rendered to PNG in memory, with a mention's box drawn on it."""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from PIL import ImageDraw
+
+SCALE = 2.0  # pixels per PDF point: sharp enough to read, small enough to send
+MARGIN = 90.0  # points of page shown above and below the box
+_PDFIUM = threading.Lock()  # PDFium is not thread-safe; the server is threaded
+
+
+def render_region(pdf: Path, page: int, bbox: tuple[float, float, float, float]) -> bytes | None:
+    """Render the band of ``page`` around ``bbox`` and outline the box.
+
+    Args:
+        pdf: The PDF file.
+        page: 1-based page number, as in mentions.csv.
+        bbox: ``(x0, top, x1, bottom)`` in PDF points from the page's top-left corner
+            (pdfplumber's convention).
+
+    Returns:
+        PNG bytes, or None when the page does not exist or the file cannot be read.
+    """
+    with _PDFIUM:
+        try:
+            doc = pdfium.PdfDocument(str(pdf))
+        except pdfium.PdfiumError:
+            return None
+        try:
+            if not 1 <= page <= len(doc):
+                return None
+            image = doc[page - 1].render(scale=SCALE).to_pil().convert("RGB")
+        finally:
+            doc.close()
+    x0, top, x1, bottom = (v * SCALE for v in bbox)
+    pad = 2 * SCALE
+    ImageDraw.Draw(image).rectangle((x0 - pad, top - pad, x1 + pad, bottom + pad),
+                                    outline=(220, 30, 30), width=int(2 * SCALE))
+    band_top = max(0, int(top - MARGIN * SCALE))
+    band_bottom = min(image.height, int(bottom + MARGIN * SCALE))
+    region = image.crop((0, band_top, image.width, max(band_bottom, band_top + 1)))
+    buf = io.BytesIO()
+    region.save(buf, format="PNG", optimize=False)
+    return buf.getvalue()
