@@ -1,0 +1,131 @@
+"""End-to-end tests of the review page in headless Chromium (Debian's package, driven by
+Playwright; a browser download is not reachable from CI, so Playwright never fetches one)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from review_support import HOSTILE, TEXT_A, project, server  # noqa: F401
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps dialing Google on this closed network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "review.png"
+
+
+def ensure_chromium() -> Path:
+    """Install Debian's chromium when it is missing (CI starts on a fresh machine as root).
+
+    Fails, never skips: these tests are part of the acceptance of ``litx review``.
+    """
+    if CHROMIUM.exists():
+        return CHROMIUM
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package "
+                    "(apt-get install -y chromium) to run the review browser tests")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            pytest.fail(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+    if not CHROMIUM.exists():
+        pytest.fail(f"apt-get installed chromium but {CHROMIUM} is still missing")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    executable = ensure_chromium()
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(executable), headless=True,
+                               args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page_factory(browser, server) -> Iterator:
+    """Open pages (tabs) on the review server; records dialogs and script errors."""
+    contexts, events = [], {"dialogs": [], "errors": []}
+
+    def open_page(context=None):
+        if context is None:
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.on("dialog", lambda d: (events["dialogs"].append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: events["errors"].append(str(e)))
+        page.goto(server.url)
+        page.locator("#list .item").first.wait_for()
+        return page
+
+    yield open_page, events
+    for context in contexts:
+        context.close()
+
+
+def item(page, conflict_id: str):
+    return page.locator(f'#list .item[data-id="{conflict_id}"]')
+
+
+def test_decide_with_mouse_and_keyboard_then_reload(page_factory, project):
+    from playwright.sync_api import expect
+
+    open_page, events = page_factory
+    page = open_page()
+    expect(page.locator("#counts")).to_have_text("3 open · 0 decided")
+    expect(page.locator("#f-kind option")).to_have_text(
+        ["all kinds (3)", "rounding (1)", "value_mismatch (1)", "year_mismatch (1)"])
+
+    # Mouse: open the dose conflict, whose side B sentence is hostile markup, and accept B.
+    item(page, "c_dose").click()
+    expect(page.locator("#c-title")).to_contain_text("value_mismatch")
+    sentence_b = page.locator("#side-b .snippet")
+    expect(sentence_b).to_have_text(HOSTILE)  # the markup shows literally, as text
+    expect(sentence_b.locator("mark")).to_have_text("0.41 mg/kg")
+    assert page.locator("#sides script, #sides img:not(.page-image)").count() == 0
+    start = TEXT_A.index("0.4 mg/kg")
+    expect(page.locator("#side-a .position")).to_have_text(f"a.txt · chars {start}–{start + 9}")
+    page.locator("#curator").fill("ana")
+    page.get_by_role("button", name="Accept B").click()
+    expect(page.locator("#c-status")).to_have_text(re.compile(r"^Decided: accept B by ana at "))
+    expect(page.locator("#counts")).to_have_text("2 open · 1 decided")
+
+    # Keyboard: next conflict (a PDF side), "neither" with a corrected value.
+    page.keyboard.press("j")
+    expect(page.locator("#c-title")).to_contain_text("year_mismatch")
+    expect(page.locator("#side-b .position")).to_have_text("paper.pdf · chars 37–41 · page 1")
+    image = page.locator("#side-b img.page-image")
+    expect(image).to_have_js_property("complete", True)
+    assert image.evaluate("img => img.naturalWidth") == 2 * 595  # rendered, not a broken icon
+    page.keyboard.press("n")
+    expect(page.locator("#value")).to_be_focused()
+    page.keyboard.type("2016")
+    page.keyboard.press("Enter")
+    expect(page.locator("#c-status")).to_have_text(re.compile(r"^Decided: neither → 2016 by ana"))
+    expect(page.locator("#counts")).to_have_text("1 open · 2 decided")
+
+    # Reload: both are decided, the open list holds only the third conflict.
+    page.reload()
+    expect(page.locator("#counts")).to_have_text("1 open · 2 decided")
+    expect(page.locator("#list .item")).to_have_count(1)
+    page.locator("#f-status").select_option("decided")
+    expect(page.locator("#list .item .badge")).to_have_text(["accept B", "neither"])
+
+    records = [json.loads(line) for line in project["decisions"].read_text().splitlines()]
+    assert [(r["conflict_id"], r["decision"], r["value"], r["curator"]) for r in records] == [
+        ("c_dose", "accept_b", "", "ana"), ("c_year", "neither", "2016", "ana")]
+    assert events == {"dialogs": [], "errors": []}  # the hostile text never ran
