@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import os
 import re
 import threading
 from pathlib import Path
@@ -326,3 +327,36 @@ def test_paragraph_is_capped_on_long_texts():
 ])
 def test_parse_bbox(cell, expected):
     assert parse_bbox(cell) == expected
+
+
+# --- the command ------------------------------------------------------------------------------
+
+def test_litx_review_command_serves_on_loopback(project):
+    import subprocess
+    import sys
+    import urllib.request
+
+    cmd = [sys.executable, "-m", "pipeline.cli", "review", "--out", str(project["out"]),
+           "--raw", str(project["raw"]), "--decisions", str(project["decisions"]),
+           "--port", "0"]
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        banner = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", banner).group(0)
+        with urllib.request.urlopen(url + "api/conflicts", timeout=10) as resp:
+            assert len(json.load(resp)["conflicts"]) == 3
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_litx_review_reports_a_busy_port(server, project):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    result = CliRunner().invoke(app, ["review", "--out", str(project["out"]),
+                                      "--port", str(server.server_address[1])])
+    assert result.exit_code == 2 and "cannot listen" in result.output

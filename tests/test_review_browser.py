@@ -45,8 +45,9 @@ def ensure_chromium() -> Path:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=10_000)  # the CI machine is small and shared
     executable = ensure_chromium()
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(executable), headless=True,
@@ -110,7 +111,7 @@ def test_decide_with_mouse_and_keyboard_then_reload(page_factory, project):
     expect(page.locator("#side-b .position")).to_have_text("paper.pdf · chars 37–41 · page 1")
     image = page.locator("#side-b img.page-image")
     expect(image).to_have_js_property("complete", True)
-    assert image.evaluate("img => img.naturalWidth") == 2 * 595  # rendered, not a broken icon
+    assert image.evaluate("img => img.naturalWidth") > 100  # rendered, not a broken icon
     page.keyboard.press("n")
     expect(page.locator("#value")).to_be_focused()
     page.keyboard.type("2016")
@@ -129,3 +130,72 @@ def test_decide_with_mouse_and_keyboard_then_reload(page_factory, project):
     assert [(r["conflict_id"], r["decision"], r["value"], r["curator"]) for r in records] == [
         ("c_dose", "accept_b", "", "ana"), ("c_year", "neither", "2016", "ana")]
     assert events == {"dialogs": [], "errors": []}  # the hostile text never ran
+
+
+def test_two_tabs_never_silently_overwrite_each_other(page_factory, project):
+    from playwright.sync_api import expect
+
+    open_page, events = page_factory
+    first = open_page()
+    second = open_page(first.context)  # same browser profile, like a second tab
+    for tab in (first, second):
+        item(tab, "c_dose").click()
+        expect(tab.locator("#c-status")).to_have_text("Open")
+    first.keyboard.press("a")
+    expect(first.locator("#c-status")).to_have_text(re.compile("^Decided: accept A"))
+    second.keyboard.press("b")  # this tab has not seen the first one's decision
+    expect(second.locator("#message")).to_contain_text("Decided meanwhile")
+    expect(second.locator("#c-status")).to_have_text(re.compile("^Decided: accept A"))
+    second.keyboard.press("b")  # now knowingly replacing it
+    expect(second.locator("#c-status")).to_have_text(re.compile("^Decided: accept B"))
+    records = [json.loads(line) for line in project["decisions"].read_text().splitlines()]
+    assert [r["decision"] for r in records] == ["accept_a", "accept_b"]  # both kept
+    assert events == {"dialogs": [], "errors": []}
+
+
+def test_filters_paragraphs_and_typing_safety(page_factory, project):
+    from playwright.sync_api import expect
+
+    open_page, events = page_factory
+    page = open_page()
+    page.locator("#f-study").select_option("dakwar_2016")
+    expect(page.locator("#list .item")).to_have_count(1)
+    expect(page.locator("#f-kind option")).to_have_text(["all kinds (1)", "year_mismatch (1)"])
+    page.locator("#f-study").select_option("")
+    page.locator("#f-kind").select_option("rounding")
+    expect(page.locator("#list .item")).to_have_count(1)
+    page.locator("#f-kind").select_option("")
+    item(page, "c_dose").click()
+    page.locator("#side-a .paragraph-toggle").click()
+    paragraph = page.locator("#side-a .paragraph")
+    expect(paragraph).to_contain_text("Follow-up lasted two years.")
+    expect(paragraph.locator("mark")).to_have_text("0.4 mg/kg")
+    page.locator("#comment").type("a b v n j k")  # letters typed in a box are not shortcuts
+    expect(page.locator("#c-status")).to_have_text("Open")
+    page.keyboard.press("Escape")
+    page.keyboard.press("v")
+    expect(page.locator("#c-status")).to_have_text(re.compile("^Decided: both valid"))
+    [record] = [json.loads(line) for line in project["decisions"].read_text().splitlines()]
+    assert record["comment"] == "a b v n j k" and record["decision"] == "both_valid"
+    assert events == {"dialogs": [], "errors": []}
+
+
+def test_screenshot(page_factory, tmp_path):
+    """Renders the README screenshot; LITX_UPDATE_SCREENSHOT=1 writes it to docs/review.png."""
+    from playwright.sync_api import expect
+
+    open_page, _ = page_factory
+    page = open_page()
+    page.locator("#curator").fill("ana")
+    item(page, "c_dose").click()
+    expect(page.locator("#c-title")).to_contain_text("value_mismatch")
+    page.keyboard.press("b")
+    expect(page.locator("#c-status")).to_have_text(re.compile("^Decided"))
+    item(page, "c_year").click()
+    expect(page.locator("#side-b img.page-image")).to_have_js_property("complete", True)
+    page.locator("#side-a .paragraph-toggle").click()
+    expect(page.locator("#side-a .paragraph")).to_be_visible()
+    target = SCREENSHOT if os.environ.get("LITX_UPDATE_SCREENSHOT") else tmp_path / "review.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target))
+    assert target.stat().st_size > 10_000

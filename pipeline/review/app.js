@@ -184,6 +184,11 @@ function replaceSummary(c) {
 async function decide(decision) {
   const d = state.detail;
   if (!d) return;
+  if (d.conflict.conflict_id !== state.selected) {
+    // j/k moved on and the next conflict is still loading: never decide the previous one.
+    $("message").textContent = "Still loading this conflict; try again.";
+    return;
+  }
   const value = $("value").value.trim();
   if (decision === "neither" && !value) {
     $("message").textContent = "Type the corrected value, then press Enter.";

@@ -10,7 +10,8 @@ import pypdfium2 as pdfium
 from PIL import ImageDraw
 
 SCALE = 2.0  # pixels per PDF point: sharp enough to read, small enough to send
-MARGIN = 90.0  # points of page shown above and below the box
+MARGIN_Y = 60.0  # points of page shown above and below the box
+MARGIN_X = 200.0  # and left and right of it: enough words to read the line in context
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe; the server is threaded
 
 
@@ -41,9 +42,11 @@ def render_region(pdf: Path, page: int, bbox: tuple[float, float, float, float])
     pad = 2 * SCALE
     ImageDraw.Draw(image).rectangle((x0 - pad, top - pad, x1 + pad, bottom + pad),
                                     outline=(220, 30, 30), width=int(2 * SCALE))
-    band_top = max(0, int(top - MARGIN * SCALE))
-    band_bottom = min(image.height, int(bottom + MARGIN * SCALE))
-    region = image.crop((0, band_top, image.width, max(band_bottom, band_top + 1)))
+    left = max(0, int(x0 - MARGIN_X * SCALE))
+    right = min(image.width, max(int(x1 + MARGIN_X * SCALE), left + 1))
+    upper = max(0, int(top - MARGIN_Y * SCALE))
+    lower = min(image.height, max(int(bottom + MARGIN_Y * SCALE), upper + 1))
+    region = image.crop((left, upper, right, lower))
     buf = io.BytesIO()
     region.save(buf, format="PNG", optimize=False)
     return buf.getvalue()
