@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,10 +105,20 @@ def build_project(root: Path) -> dict[str, Path]:
     return {"raw": raw, "out": out, "decisions": root / "rules" / "decisions.jsonl"}
 
 
+@pytest.fixture(scope="session")
+def _project_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("review-template")
+    build_project(root)  # the PDF and its layout are made once, then copied
+    return root
+
+
 @pytest.fixture()
-def project(tmp_path: Path) -> dict[str, Path]:
-    """A fresh review project in a temporary folder."""
-    return build_project(tmp_path)
+def project(_project_template: Path, tmp_path: Path) -> dict[str, Path]:
+    """A fresh copy of the review project in a temporary folder."""
+    root = tmp_path / "project"
+    shutil.copytree(_project_template, root)
+    return {"raw": root / "raw", "out": root / "extracted",
+            "decisions": root / "rules" / "decisions.jsonl"}
 
 
 @pytest.fixture()

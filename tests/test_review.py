@@ -17,7 +17,8 @@ from PIL import Image
 
 from pipeline.review import store
 from pipeline.review.data import paragraph_snippet, parse_bbox, sentence_snippet
-from review_support import HOSTILE, MENTION_COLUMNS, _write_csv, project, server  # noqa: F401
+from review_support import (HOSTILE, MENTION_COLUMNS, _project_template,  # noqa: F401
+                            _write_csv, project, server)
 
 
 def request(srv, method: str, target: str, body: bytes | None = None,
@@ -289,7 +290,8 @@ def test_a_run_in_between_keeps_decisions_and_reopens_changed_evidence(server, p
     # A re-run rewrites conflicts.csv: same evidence for c_dose, new evidence for c_year.
     conflicts = project["out"] / "conflicts.csv"
     conflicts.write_text(conflicts.read_text().replace("h-c_year", "h-c_year-v2"))
-    listed = {c["conflict_id"]: c["status"] for c in get_json(server, "/api/conflicts")["conflicts"]}
+    listed = {c["conflict_id"]: c["status"]
+              for c in get_json(server, "/api/conflicts")["conflicts"]}
     assert listed == {"c_dose": "resolved", "c_year": "reopened", "c_gone": "open"}
     assert project["decisions"].read_bytes() == before
     # Deciding the reopened conflict again records the new evidence hash.

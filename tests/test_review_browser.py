@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from review_support import HOSTILE, TEXT_A, project, server  # noqa: F401
+from review_support import (HOSTILE, TEXT_A, _project_template,  # noqa: F401
+                            project, server)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialing Google on this closed network.

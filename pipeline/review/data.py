@@ -41,11 +41,14 @@ class Snippet:
 
 
 class _FileCache:
-    """One parsed file, re-parsed when its size or mtime changes (thread-safe)."""
+    """One parsed file, re-parsed when it changes (thread-safe).
+
+    The key includes the inode because runs replace files atomically (temp + rename).
+    """
 
     def __init__(self, path: Path, parse: Callable[[Path], Any], empty: Any) -> None:
         self.path, self._parse, self._empty = path, parse, empty
-        self._key: tuple[int, int] | None = None
+        self._key: tuple[int, int, int] | None = None
         self._value = empty
         self._lock = threading.Lock()
 
@@ -54,7 +57,7 @@ class _FileCache:
             st = self.path.stat()
         except FileNotFoundError:
             return self._empty
-        key = (st.st_mtime_ns, st.st_size)
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
         with self._lock:
             if key != self._key:
                 self._value, self._key = self._parse(self.path), key

@@ -90,6 +90,8 @@ def make_server(out_dir: Path, raw_dir: Path, decisions: Path, port: int = 8765,
 
 def serve_in_thread(server: ReviewServer) -> threading.Thread:
     """Serve in a daemon thread (tests, screenshots); stop with ``server.shutdown()``."""
-    thread = threading.Thread(target=server.serve_forever, name="litx-review", daemon=True)
+    # A short poll interval makes shutdown() return quickly (tests start many servers).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="litx-review", daemon=True)
     thread.start()
     return thread
