@@ -128,6 +128,9 @@ async function toggleParagraph(box, side, toggle) {
   quote.classList.add("paragraph");
   toggle.after(quote);
   toggle.textContent = "Hide paragraph";
+  // Long paragraphs scroll inside their box: bring the span to the middle of it.
+  const mark = quote.querySelector("mark");
+  quote.scrollTop = Math.max(0, mark.offsetTop - quote.clientHeight / 2);
 }
 
 function statusLine(c) {
