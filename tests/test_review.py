@@ -254,13 +254,11 @@ def test_concurrent_appends_from_processes(tmp_path):
     import multiprocessing
 
     path = tmp_path / "decisions.jsonl"
-    ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_append_many, args=(path, w, 25)) for w in range(3)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-    assert len(lines(path)) == 75
+    jobs = [(path, {"conflict_id": f"p{i}", "decision": "neither", "value": "x" * 5000})
+            for i in range(60)]
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        pool.starmap(store.append_decision_local, jobs, chunksize=1)
+    assert sorted(r["conflict_id"] for r in lines(path)) == sorted(f"p{i}" for i in range(60))
 
 
 def test_a_torn_last_line_from_a_crash_loses_nothing_else(tmp_path):

@@ -45,11 +45,13 @@ class Response:
 
     @staticmethod
     def json(status: int, payload: Any) -> Response:
+        """A JSON response (UTF-8, non-ASCII kept as is)."""
         return Response(status, "application/json",
                         json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
     @staticmethod
     def error(status: int, message: str) -> Response:
+        """A JSON ``{"error": message}`` response."""
         return Response.json(status, {"error": message})
 
 

@@ -36,6 +36,7 @@ class Snippet:
     exact: bool  # False when the span could not be placed by its offsets
 
     def as_dict(self) -> dict[str, Any]:
+        """The snippet as a JSON-ready dict."""
         return {"before": self.before, "span": self.span, "after": self.after,
                 "exact": self.exact}
 
@@ -53,6 +54,7 @@ class _FileCache:
         self._lock = threading.Lock()
 
     def get(self) -> Any:
+        """The parsed content, re-read first when the file changed; ``empty`` when absent."""
         try:
             st = self.path.stat()
         except FileNotFoundError:

@@ -71,6 +71,7 @@ class ReviewServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
+        """The page's address, with the port actually bound."""
         return f"http://{HOST}:{self.server_address[1]}/"
 
 
