@@ -17,7 +17,12 @@ HOSTILE = ("Patients then received 0.41 mg/kg ketamine <script>alert(1)</script>
 TEXT_A = ("Title line\n\nBackground paragraph about relapse.\n\n"
           "In the first trial (Krupitsky et al., 1997) patients received 0.4 mg/kg ketamine. "
           "Follow-up lasted two years.\n\nAnother paragraph.")
-PDF_LINES = ("Dakwar et al. reported abstinence in 2017.", "A second line of the page.")
+PDF_LINES = ("Ketamine-assisted treatment was studied in several small trials. Dakwar et al.",
+             "reported abstinence in 2017 among cocaine-dependent adults after one infusion,",
+             "with effects lasting beyond the treatment window in most participants.",
+             "Larger trials are under way.")
+PDF_TEXT = "\n".join(PDF_LINES) + "\n"
+PDF_SENTENCE = PDF_TEXT[PDF_TEXT.index("Dakwar"):PDF_TEXT.index("participants.") + 13]
 MENTION_COLUMNS = ("mention_id", "doc_id", "source", "label", "start", "end", "text",
                    "sentence", "page", "bbox", "rule_id")
 CONFLICT_COLUMNS = ("conflict_id", "kind", "study_key", "label", "value_a", "value_b",
@@ -44,14 +49,14 @@ def _pdf(raw: Path) -> tuple[str, str, str]:
 
     path = raw / "paper.pdf"
     c = canvas.Canvas(str(path), pagesize=(595, 842))
-    c.setFont("Helvetica", 12)
+    c.setFont("Helvetica", 11)
     for i, line in enumerate(PDF_LINES):
-        c.drawString(72, 700 - 18 * i, line)
+        c.drawString(72, 700 - 15 * i, line)
     c.save()
     with pdfplumber.open(path) as pdf:
         hit = pdf.pages[0].search("2017")[0]
     bbox = f"{hit['x0']:.2f},{hit['top']:.2f},{hit['x1']:.2f},{hit['bottom']:.2f}"
-    return "\n".join(PDF_LINES) + "\n", "2017", bbox
+    return PDF_TEXT, "2017", bbox
 
 
 def _mention(mid: str, did: str, source: str, text: str, span: str, sentence: str,
@@ -84,7 +89,7 @@ def build_project(root: Path) -> dict[str, Path]:
         _mention("m_a1", doc_id("a.txt"), "a.txt", TEXT_A, "0.4 mg/kg", sent_a),
         _mention("m_b1", doc_id("hostile.txt"), "hostile.txt", text_b, "0.41 mg/kg", HOSTILE),
         _mention("m_a2", doc_id("a.txt"), "a.txt", TEXT_A, "1997", sent_a, label="CITATION"),
-        _mention("m_p1", doc_id("paper.pdf"), "paper.pdf", pdf_text, pdf_span, PDF_LINES[0],
+        _mention("m_p1", doc_id("paper.pdf"), "paper.pdf", pdf_text, pdf_span, PDF_SENTENCE,
                  label="CITATION", page=1, bbox=pdf_bbox),
     ]
     conflicts = [
@@ -93,7 +98,7 @@ def build_project(root: Path) -> dict[str, Path]:
          "mention_b": "m_b1", "sentence_a": sent_a, "sentence_b": HOSTILE},
         {"conflict_id": "c_year", "kind": "year_mismatch", "study_key": "dakwar_2016",
          "label": "CITATION", "value_a": "1997", "value_b": "2017", "mention_a": "m_a2",
-         "mention_b": "m_p1", "sentence_a": sent_a, "sentence_b": PDF_LINES[0]},
+         "mention_b": "m_p1", "sentence_a": sent_a, "sentence_b": PDF_SENTENCE},
         {"conflict_id": "c_gone", "kind": "rounding", "study_key": "smith_2020",
          "label": "PERCENTAGE", "value_a": "33.3%", "value_b": "33%", "mention_a": "m_zz",
          "mention_b": "m_a1", "sentence_a": "A third (33.3%) relapsed.", "sentence_b": sent_a},

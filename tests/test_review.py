@@ -173,6 +173,20 @@ def test_only_json_posts_to_the_decisions_route(server):
     assert request(server, "PUT", "/api/decisions", b"{}", headers)[0] == 405
 
 
+def test_oversized_or_unsized_bodies_are_refused(server):
+    headers = {"Origin": f"http://127.0.0.1:{server.server_address[1]}",
+               "X-CSRF-Token": token_of(server), "Content-Type": "application/json"}
+    big = json.dumps(decision(comment="x" * 20_000)).encode()
+    assert request(server, "POST", "/api/decisions", big, headers)[0] == 413
+    conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+    conn.putrequest("POST", "/api/decisions")
+    for name, value in headers.items():
+        conn.putheader(name, value)
+    conn.endheaders()
+    assert conn.getresponse().status == 411
+    conn.close()
+
+
 @pytest.mark.parametrize("payload, status", [
     (decision(kind="delete_everything"), 400),
     (decision(kind="neither"), 400),                        # no corrected value

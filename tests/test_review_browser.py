@@ -8,12 +8,13 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from review_support import (HOSTILE, TEXT_A, _project_template,  # noqa: F401
+from review_support import (HOSTILE, PDF_TEXT, TEXT_A, _project_template,  # noqa: F401
                             project, server)
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,6 +43,13 @@ def ensure_chromium() -> Path:
     if not CHROMIUM.exists():
         pytest.fail(f"apt-get installed chromium but {CHROMIUM} is still missing")
     return CHROMIUM
+
+
+def test_missing_chromium_without_root_fails_with_a_clear_message(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(pytest.fail.Exception, match="apt-get install -y chromium"):
+        ensure_chromium()
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +117,9 @@ def test_decide_with_mouse_and_keyboard_then_reload(page_factory, project):
     # Keyboard: next conflict (a PDF side), "neither" with a corrected value.
     page.keyboard.press("j")
     expect(page.locator("#c-title")).to_contain_text("year_mismatch")
-    expect(page.locator("#side-b .position")).to_have_text("paper.pdf · chars 37–41 · page 1")
+    start = PDF_TEXT.index("2017")
+    expect(page.locator("#side-b .position")).to_have_text(
+        f"paper.pdf · chars {start}–{start + 4} · page 1")
     image = page.locator("#side-b img.page-image")
     expect(image).to_have_js_property("complete", True)
     assert image.evaluate("img => img.naturalWidth") > 100  # rendered, not a broken icon

@@ -29,9 +29,12 @@ async function api(path, options = {}) {
 
 const isOpen = (c) => c.status === "open" || c.status === "reopened";
 
-function matches(c, skip) {
+// Does conflict c pass the filters, leaving out filter `skip`? Rows decided in this view stay
+// listed (sticky) until the filters change; counts ignore that and count real statuses.
+function matches(c, skip, sticky = true) {
   const status = $("f-status").value;
-  if (skip !== "status" && status !== "all" && !state.sticky.has(c.conflict_id)
+  const kept = sticky && state.sticky.has(c.conflict_id);
+  if (skip !== "status" && status !== "all" && !kept
       && (status === "open") !== isOpen(c)) return false;
   if (skip !== "kind" && $("f-kind").value && c.kind !== $("f-kind").value) return false;
   if (skip !== "study" && $("f-study").value && c.study_key !== $("f-study").value) return false;
@@ -42,7 +45,8 @@ function matches(c, skip) {
 function fillFacet(select, field, allLabel) {
   const previous = select.value;
   const counts = new Map();
-  for (const c of state.conflicts.filter((c) => matches(c, field === "kind" ? "kind" : "study"))) {
+  const skip = field === "kind" ? "kind" : "study";
+  for (const c of state.conflicts.filter((c) => matches(c, skip, false))) {
     counts.set(c[field], (counts.get(c[field]) || 0) + 1);
   }
   const total = [...counts.values()].reduce((a, b) => a + b, 0);

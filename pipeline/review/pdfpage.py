@@ -11,7 +11,7 @@ from PIL import ImageDraw
 
 SCALE = 2.0  # pixels per PDF point: sharp enough to read, small enough to send
 MARGIN_Y = 60.0  # points of page shown above and below the box
-MARGIN_X = 200.0  # and left and right of it: enough words to read the line in context
+MARGIN_X = 140.0  # and left and right of it: enough words to read the line in context
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe; the server is threaded
 
 

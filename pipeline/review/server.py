@@ -33,8 +33,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         length = self.headers.get("Content-Length", "")
-        if not length.isdigit() or int(length) > MAX_BODY:
-            self._send(Response.error(413, f"body must have a length of at most {MAX_BODY}"))
+        if not length.isdigit():
+            self._send(Response.error(411, "Content-Length required"))
+            return
+        if int(length) > MAX_BODY:
+            self._send(Response.error(413, f"body must be at most {MAX_BODY} bytes"))
             return
         body = self.rfile.read(int(length))
         headers = {k.lower(): v for k, v in self.headers.items()}
