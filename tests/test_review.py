@@ -142,6 +142,29 @@ def test_a_mention_pointing_outside_the_corpus_gets_no_image(project, server, tm
     assert request(server, "GET", "/api/mentions/m_badid/paragraph")[0] == 404
 
 
+def test_broken_pdfs_and_odd_boxes_do_not_break_the_page(project, server):
+    rows = [{"mention_id": "m_off", "doc_id": "0123456789abcdef", "source": "paper.pdf",
+             "label": "DOSE", "start": 0, "end": 1, "text": "x", "sentence": "x", "page": 1,
+             "bbox": "5000,5000,5010,5010"},
+            {"mention_id": "m_page9", "doc_id": "0123456789abcdef", "source": "paper.pdf",
+             "label": "DOSE", "start": 0, "end": 1, "text": "x", "sentence": "x", "page": 9,
+             "bbox": "1,1,2,2"}]
+    _write_csv(project["out"] / "mentions.csv", MENTION_COLUMNS, rows)
+    assert request(server, "GET", "/api/mentions/m_off/page.png")[0] == 200
+    assert request(server, "GET", "/api/mentions/m_page9/page.png")[0] == 404
+    (project["raw"] / "paper.pdf").write_bytes(b"%PDF-1.4 not really")
+    assert request(server, "GET", "/api/mentions/m_off/page.png")[0] == 404
+
+
+def test_offsets_that_no_longer_select_the_mention_are_flagged(project, server):
+    good = get_json(server, "/api/conflicts/c_dose")["sides"][0]
+    assert good["offsets_ok"] is True
+    path = project["out"] / "mentions.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",0.4 mg/kg,", ",0.5 mg/kg,"),
+                    encoding="utf-8")
+    assert get_json(server, "/api/conflicts/c_dose")["sides"][0]["offsets_ok"] is False
+
+
 def test_unexpected_host_is_refused(server):
     status, _, _ = request(server, "GET", "/api/conflicts", headers={"Host": "evil.example"})
     assert status == 403

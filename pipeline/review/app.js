@@ -98,6 +98,7 @@ function position(side) {
   if (!side.found) return `mention ${side.mention_id} is not in mentions.csv`;
   const parts = [side.source, `chars ${side.start}–${side.end}`];
   if (side.page) parts.push(`page ${side.page}`);
+  if (!side.offsets_ok) parts.push("⚠ these offsets do not select the mention's text");
   return parts.join(" · ");
 }
 

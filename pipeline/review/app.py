@@ -117,8 +117,10 @@ class ReviewApp:
         has_offsets = start is not None and end is not None
         snippet = sentence_snippet(text if has_offsets else None, start or 0, end or 0,
                                    mention["sentence"] or conflict.get(f"sentence_{side}", ""))
+        # Provenance check shown to the curator: the offsets must still select the mention.
+        offsets_ok = text is not None and has_offsets and text[start:end] == mention["text"]
         out.update(doc_id=mention["doc_id"], source=mention["source"], start=start, end=end,
-                   text=mention["text"], page=as_int(mention["page"]),
+                   text=mention["text"], page=as_int(mention["page"]), offsets_ok=offsets_ok,
                    sentence=snippet.as_dict(), has_paragraph=text is not None and has_offsets,
                    has_image=self._image_args(mention) is not None)
         return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -16,7 +17,7 @@ _PDFIUM = threading.Lock()  # PDFium is not thread-safe; the server is threaded
 
 
 def render_region(pdf: Path, page: int, bbox: tuple[float, float, float, float]) -> bytes | None:
-    """Render the band of ``page`` around ``bbox`` and outline the box.
+    """Render the region of ``page`` around ``bbox`` and outline the box (cached).
 
     Args:
         pdf: The PDF file.
@@ -27,6 +28,17 @@ def render_region(pdf: Path, page: int, bbox: tuple[float, float, float, float])
     Returns:
         PNG bytes, or None when the page does not exist or the file cannot be read.
     """
+    try:
+        st = pdf.stat()
+    except OSError:
+        return None
+    stamp = (st.st_ino, st.st_mtime_ns, st.st_size)  # a replaced PDF is rendered afresh
+    return _render(pdf, stamp, page, bbox)
+
+
+@lru_cache(maxsize=64)  # curators go back and forth between the same few conflicts
+def _render(pdf: Path, stamp: tuple[int, int, int], page: int,
+            bbox: tuple[float, float, float, float]) -> bytes | None:
     with _PDFIUM:
         try:
             doc = pdfium.PdfDocument(str(pdf))
@@ -36,15 +48,18 @@ def render_region(pdf: Path, page: int, bbox: tuple[float, float, float, float])
             if not 1 <= page <= len(doc):
                 return None
             image = doc[page - 1].render(scale=SCALE).to_pil().convert("RGB")
+        except pdfium.PdfiumError:
+            return None
         finally:
             doc.close()
     x0, top, x1, bottom = (v * SCALE for v in bbox)
     pad = 2 * SCALE
     ImageDraw.Draw(image).rectangle((x0 - pad, top - pad, x1 + pad, bottom + pad),
                                     outline=(220, 30, 30), width=int(2 * SCALE))
-    left = max(0, int(x0 - MARGIN_X * SCALE))
+    # Clamped to the page, and never empty, even for a box that lies off the page.
+    left = min(max(0, int(x0 - MARGIN_X * SCALE)), image.width - 1)
     right = min(image.width, max(int(x1 + MARGIN_X * SCALE), left + 1))
-    upper = max(0, int(top - MARGIN_Y * SCALE))
+    upper = min(max(0, int(top - MARGIN_Y * SCALE)), image.height - 1)
     lower = min(image.height, max(int(bottom + MARGIN_Y * SCALE), upper + 1))
     region = image.crop((left, upper, right, lower))
     buf = io.BytesIO()
