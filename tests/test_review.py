@@ -1,5 +1,7 @@
-"""HTTP-level tests of ``litx review``: routes, CSRF/Origin checks, no file-system escape, and
-the append-only decisions file."""
+"""HTTP-level tests of ``litx review``.
+
+Routes, CSRF/Origin checks, no file-system escape, and the append-only decisions file.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from review_support import HOSTILE, MENTION_COLUMNS, _write_csv
+from review_support import _project_template, project, server  # noqa: F401 (fixtures)
 
 from pipeline.review import store
 from pipeline.review.data import paragraph_snippet, parse_bbox, sentence_snippet
-from review_support import (HOSTILE, MENTION_COLUMNS, _project_template,  # noqa: F401
-                            _write_csv, project, server)
 
 
 def request(srv, method: str, target: str, body: bytes | None = None,

@@ -1,5 +1,8 @@
-"""End-to-end tests of the review page in headless Chromium (Debian's package, driven by
-Playwright; a browser download is not reachable from CI, so Playwright never fetches one)."""
+"""End-to-end tests of the review page in headless Chromium.
+
+Debian's package, driven by Playwright; a browser download is not reachable from CI, so
+Playwright never fetches one.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from review_support import (HOSTILE, PDF_TEXT, TEXT_A, _project_template,  # noqa: F401
-                            project, server)
+from review_support import HOSTILE, PDF_TEXT, TEXT_A
+from review_support import _project_template, project, server  # noqa: F401 (fixtures)
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialing Google on this closed network.

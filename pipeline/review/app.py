@@ -8,14 +8,19 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pipeline.review import store
-from pipeline.review.data import (OPEN_STATUSES, ReviewData, as_int, paragraph_snippet,
-                                  parse_bbox, sentence_snippet)
+from pipeline.review.data import (
+    ReviewData,
+    as_int,
+    paragraph_snippet,
+    parse_bbox,
+    sentence_snippet,
+)
 from pipeline.review.pdfpage import render_region
 
 # The only files ever served: a fixed map from URL path to a file inside this package.
@@ -214,4 +219,4 @@ class ReviewApp:
 
 def _now() -> str:
     """ISO 8601 UTC with milliseconds: orders decisions and tells two of them apart."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -10,14 +10,14 @@ from __future__ import annotations
 import csv
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pipeline.review.store import read_decisions
 
 DOC_ID = re.compile(r"^[0-9a-f]{16}$")
-OPEN_STATUSES = ("open", "reopened")
 CONFLICT_COLUMNS = ("conflict_id", "kind", "study_key", "label", "value_a", "value_b",
                     "mention_a", "mention_b", "sentence_a", "sentence_b", "evidence_hash",
                     "status", "decision", "decided_by", "decided_at", "comment")
@@ -86,8 +86,11 @@ class ReviewData:
         self._decisions = _FileCache(decisions_path, read_decisions, {})
 
     def conflicts(self) -> list[dict[str, str]]:
-        """Every conflict with its status as of now: the run's status, updated by decisions
-        appended since (a decision counts only while its evidence hash still matches)."""
+        """Every conflict with its status as of now.
+
+        That is the run's status, updated by decisions appended since; a decision counts only
+        while its evidence hash still matches.
+        """
         decided = self._decisions.get()
         return [_with_decision(c, decided.get(cid)) for cid, c in self._conflicts.get().items()]
 
