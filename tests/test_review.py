@@ -399,3 +399,13 @@ def test_litx_review_reports_a_busy_port(server, project):
     result = CliRunner().invoke(app, ["review", "--out", str(project["out"]),
                                       "--port", str(server.server_address[1])])
     assert result.exit_code == 2 and "cannot listen" in result.output
+
+
+def test_page_script_never_parses_data_as_html():
+    from importlib import resources
+
+    script = resources.files("pipeline.review").joinpath("app.js").read_text(encoding="utf-8")
+    code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("//"))
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
+                 "new Function"):
+        assert sink not in code, sink
