@@ -138,5 +138,31 @@ def eval_cmd(dataset_dir: Path = typer.Argument(..., help="Folder with docs/*.tx
     out.print(table)
 
 
+@app.command("review")
+def review_cmd(out_dir: Path = typer.Option(Path("extracted"), "--out", help="Output folder."),
+               port: int = typer.Option(8765, help="Port on 127.0.0.1 (0: any free port)."),
+               raw: Path = typer.Option(Path("raw"), help="Corpus folder (for PDF pages)."),
+               decisions: Path = typer.Option(config.RULES_DIR / "decisions.jsonl",
+                                              help="Decisions file to append to.")) -> None:
+    """Serve the page where curators decide conflicts, on 127.0.0.1 only."""
+    from pipeline.review import make_server
+
+    if not (out_dir / "conflicts.csv").is_file():
+        typer.echo(f"warning: {out_dir / 'conflicts.csv'} not found; run `litx run` first",
+                   err=True)
+    try:
+        server = make_server(out_dir, raw, decisions, port=port, verbose=True)
+    except OSError as e:  # port taken: say so instead of a traceback
+        typer.echo(f"error: cannot listen on 127.0.0.1:{port}: {e.strerror}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"litx review: {server.url}  (decisions -> {decisions}; Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 if __name__ == "__main__":
     app()
