@@ -160,24 +160,27 @@ def attribute(docs: Sequence[Document], mentions: Sequence[Mention],
     for m in mentions:
         by_doc.setdefault(m.doc_id, []).append(m)
     index = authoryear.SurnameIndex.build(references)
+    refs_by_doc: dict[str, list[Reference]] = {}
+    for r in references:
+        refs_by_doc.setdefault(r.doc_id, []).append(r)
     out: list[Mention] = []
     for doc in docs:
         own = by_doc.pop(doc.doc_id, [])
         if doc.status != "ok" or not doc.text:
             out.extend(own)
             continue
-        out.extend(_attribute_doc(doc, own, references, index, ref_keys))
+        out.extend(_attribute_doc(doc, own, refs_by_doc.get(doc.doc_id, []), index, ref_keys))
     for rest in by_doc.values():  # mentions of documents not given: left as they are
         out.extend(rest)
     return sorted(out, key=lambda m: (m.doc_id, m.start, m.end, m.label))
 
 
-def _attribute_doc(doc: Document, own: list[Mention], references: Sequence[Reference],
+def _attribute_doc(doc: Document, own: list[Mention], own_refs: Sequence[Reference],
                    index: authoryear.SurnameIndex, ref_keys: dict[str, str]) -> list[Mention]:
     seg = segments(doc)
     cites = [m for m in own if m.label == "CITATION"]
     blocked = [(c.start, c.end) for c in cites]
-    blocked += [(r.start, r.end) for r in references if r.doc_id == doc.doc_id]
+    blocked += [(r.start, r.end) for r in own_refs]
     version = next((m.rules_version for m in own if m.rules_version), "")
     found_text = authoryear.detect(doc, seg, index, blocked, version)
     found = anchors(cites + found_text, ref_keys)

@@ -82,7 +82,7 @@ def parse(record: Any) -> Decision:
                     "" if value is None else str(value), comment or "")
 
 
-def load(path: Path) -> dict[str, Decision]:
+def load(path: str | Path) -> dict[str, Decision]:
     """Decisions in ``path`` by conflict id, the last line winning; ``{}`` if there is no file.
 
     Raises:
@@ -118,16 +118,28 @@ def apply(conflicts: Iterable[Conflict], decided: Mapping[str, Decision]) -> lis
     return out
 
 
-def record_for(conflict: Conflict, decision: str, curator: str, comment: str = "",
-               value: str | float | None = None, now: datetime | None = None) -> dict[str, Any]:
-    """A decision record for ``conflict`` carrying its current evidence hash (for the review page)."""
+def record_for(conflict: Conflict | Mapping[str, Any], decision: str, curator: str,
+               comment: str = "", value: str | float | None = None,
+               now: datetime | None = None) -> dict[str, Any]:
+    """A decision record for ``conflict`` with its current evidence hash (for ``append``).
+
+    Args:
+        conflict: a ``Conflict`` or a conflicts.csv row (needs ``conflict_id``, ``evidence_hash``).
+        decision: ``accept_a``, ``accept_b``, ``both_valid`` or ``neither``.
+        curator: who decides.
+        comment: free text.
+        value: corrected value, only with ``neither``.
+        now: the decision time (default: now, UTC).
+    """
+    row = conflict if isinstance(conflict, Mapping) else {
+        "conflict_id": conflict.conflict_id, "evidence_hash": conflict.evidence_hash}
     stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
-    return {"conflict_id": conflict.conflict_id, "decision": decision, "value": value,
+    return {"conflict_id": row["conflict_id"], "decision": decision, "value": value,
             "comment": comment, "curator": curator, "decided_at": stamp,
-            "evidence_hash": conflict.evidence_hash}
+            "evidence_hash": row["evidence_hash"]}
 
 
-def append(path: Path, record: Mapping[str, Any]) -> Decision:
+def append(path: str | Path, record: Mapping[str, Any]) -> Decision:
     """Validate ``record`` and append it to ``path`` as one JSON line, safely.
 
     The line is written with a single ``write`` on an ``O_APPEND`` descriptor while holding an

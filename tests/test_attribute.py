@@ -137,7 +137,8 @@ def test_no_reference_of_that_year_means_no_guess():
     lib, r = _krupitsky_reference()
     d = doc("In 2002, Krupitsky reported 17% abstinence.")
     got = attribute.attribute([d, lib], [pct(d, "17%", 17)], [r])
-    assert [(x.study_key, x.attribution) for x in got if x.label == "PERCENTAGE"] == [(None, "none")]
+    got = [(x.study_key, x.attribution) for x in got if x.label == "PERCENTAGE"]
+    assert got == [(None, "none")]
 
 
 def test_fuzzy_surname_in_text_records_the_variant():

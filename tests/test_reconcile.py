@@ -34,7 +34,8 @@ def _krupitsky_mentions(a, copy, b):
     orig = [pct(a, "66%", 66, measure="abstinence"), pct(a, "24%", 24)]
     copies = [pct(copy, "66%", 66).with_(copy_of=orig[0].mention_id),
               pct(copy, "24%", 24).with_(copy_of=orig[1].mention_id)]
-    return [*orig, *copies, pct(b, "66%", 66), *(cite(d, c, "Krupitsky", "1997") for d in (a, copy, b))]
+    cites = [cite(d, c, "Krupitsky", "1997") for d in (a, copy, b)]
+    return [*orig, *copies, pct(b, "66%", 66), *cites]
 
 
 def test_findings_count_documents_and_independent_sources():
@@ -79,7 +80,8 @@ def _two_docs(text_a, text_b):
 
 
 def test_rounding_across_documents():
-    a, b = _two_docs("Intake fell 33.3% (Sabino et al., 2013).", "Intake fell by 33% (Sabino et al., 2013).")
+    a, b = _two_docs("Intake fell 33.3% (Sabino et al., 2013).",
+                     "Intake fell by 33% (Sabino et al., 2013).")
     ms = [pct(a, "33.3%", 33.3), pct(b, "33%", 33),
           cite(a, "(Sabino et al., 2013)", "Sabino", "2013"),
           cite(b, "(Sabino et al., 2013)", "Sabino", "2013")]
@@ -148,7 +150,8 @@ def test_same_population_counts_are_compared():
 # -- citation conflicts -----------------------------------------------------------------------
 
 def _dakwar(cited_year: str, ref_years=("2014", "2017")):
-    lib_text = "\n".join(f"{n}. Dakwar E. Study {y}. J. {y};1:2." for n, y in enumerate(ref_years, 39))
+    lines = [f"{n}. Dakwar E. Study {y}. J. {y};1:2." for n, y in enumerate(ref_years, 39)]
+    lib_text = "\n".join(lines)
     lib = doc(lib_text, "002")
     refs = [ref(lib, f"{n}. Dakwar E. Study {y}. J. {y};1:2.", "Dakwar", y, label=str(n))
             for n, y in enumerate(ref_years, 39)]
@@ -208,7 +211,8 @@ def test_name_variant_found_in_text_without_any_citation():
 # -- ids, tables, summary ---------------------------------------------------------------------
 
 def _mixed():
-    a, b = _two_docs("Intake fell 33.3% (Sabino et al., 2013).", "Intake fell by 33% (Sabino et al., 2013).")
+    a, b = _two_docs("Intake fell 33.3% (Sabino et al., 2013).",
+                     "Intake fell by 33% (Sabino et al., 2013).")
     ms = [pct(a, "33.3%", 33.3), pct(b, "33%", 33),
           cite(a, "(Sabino et al., 2013)", "Sabino", "2013"),
           cite(b, "(Sabino et al., 2013)", "Sabino", "2013")]
