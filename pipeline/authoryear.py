@@ -117,30 +117,35 @@ def detect(doc: Document, seg: Segments, index: SurnameIndex,
         return []
     out: list[Mention] = []
     seen: dict[str, tuple[str, tuple[Entry, ...]]] = {}  # a word is looked up once per document
+    printed = [set(_YEAR.findall(doc.text, s, e)) for s, e in seg.sentences]
     for i, (s, e) in enumerate(seg.sentences):
-        years = _years_near(doc.text, seg, i)
+        years = _years_near(printed, seg, i)
         if not years:
             continue
         for m in _NAME.finditer(doc.text, s, e):
-            if any(b0 < m.end() and m.start() < b1 for b0, b1 in blocked):
-                continue
             if m.group() not in seen:
                 seen[m.group()] = index.match(m.group())
             found = _mention(doc, (m.start(), m.end()), doc.text[s:e], seen[m.group()], years,
                              rules_version)
-            if found is not None:
+            if found is not None and not _overlaps(found, blocked):
                 out.append(found)
     return out
 
 
-def _years_near(text: str, seg: Segments, i: int) -> set[str]:
-    s, e = seg.sentences[i]
-    paragraph = seg.paragraph_of(s, e)
-    years = set(_YEAR.findall(text, s, e))
-    for j in range(max(0, i - YEAR_SENTENCE_WINDOW), i):
-        ps, pe = seg.sentences[j]
-        if paragraph[0] <= ps:
-            years.update(_YEAR.findall(text, ps, pe))
+def _overlaps(m: Mention, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(s < m.end and m.start < e for s, e in spans)
+
+
+def _years_near(printed: list[set[str]], seg: Segments, i: int) -> set[str]:
+    """Years printed in sentence ``i`` or the window before it, within its paragraph."""
+    window = range(max(0, i - YEAR_SENTENCE_WINDOW), i)
+    if not printed[i] and not any(printed[j] for j in window):
+        return set()
+    paragraph_start = seg.paragraph_of(*seg.sentences[i])[0]
+    years = set(printed[i])
+    for j in window:
+        if seg.sentences[j][0] >= paragraph_start:
+            years |= printed[j]
     return years
 
 
@@ -150,6 +155,8 @@ def _mention(doc: Document, span: tuple[int, int], sentence: str,
     start, end = span
     word = doc.text[start:end]
     spelling, entries = matched
+    if not entries:
+        return None
     entries = tuple(x for x in entries if x.year in years)
     keys = {x.study_key for x in entries}
     if len(keys) != 1:  # no reference of that year, or two studies: nothing to say
