@@ -16,8 +16,9 @@ tolerance below. Anything further apart is taken for different arms of the study
 Copies do not disagree with their original: documents are compared by the original document
 of each mention (``copy_of``). Citation kinds are in ``pipeline.citeconflicts``.
 
-A ``conflict_id`` hashes the kind, the study and each side's *identity* (a finding id, a cited
-key, a reference key), never row positions, so ids survive re-runs and new documents.
+A ``conflict_id`` hashes the kind, the study and each side's *identity* (a finding id, with the
+document's source path for ``internal``; a cited key; a reference key), never row positions or
+content hashes, so ids survive re-runs, new documents and edits elsewhere in a document.
 ``evidence_hash`` hashes both sides' values and sentences: when it changes, a curator's
 decision on the conflict reopens.
 """

@@ -28,7 +28,7 @@ class Evidence:
 
     finding: Finding
     mentions: tuple[Mention, ...]
-    origins: tuple[str, ...]  # aligned with ``mentions``
+    origins: tuple[str, ...]  # source path of each mention's original document
 
     def by_origin(self, origin: str) -> tuple[Mention, ...]:
         return tuple(m for m, o in zip(self.mentions, self.origins) if o == origin)
@@ -37,10 +37,12 @@ class Evidence:
 def origins(mentions: Sequence[Mention]) -> dict[str, str]:
     """Original document of every mention: its own, or the end of its ``copy_of`` chain.
 
-    A ``copy_of`` pointing at a mention not in ``mentions`` stands for an original of its own
-    (``copy:<mention_id>``), so two copies of one unknown original still count once.
+    Documents are named by source path, not doc_id, so that a conflict inside an edited
+    document keeps its id (and reopens) instead of becoming a new one. A ``copy_of`` pointing
+    at a mention not in ``mentions`` stands for an original of its own (``copy:<mention_id>``),
+    so two copies of one unknown original still count once.
     """
-    doc_of = {m.mention_id: m.doc_id for m in mentions}
+    doc_of = {m.mention_id: m.source for m in mentions}
     copy = {m.mention_id: m.copy_of for m in mentions if m.copy_of}
     out = {}
     for mid, doc in doc_of.items():

@@ -104,3 +104,13 @@ def summary_line(found_findings: Sequence[Finding], found_conflicts: Sequence[Co
     total = sum(by_kind.values())
     return (f"findings: {len(found_findings)}; open conflicts: {total}"
             + (f" ({detail})" if detail else ""))
+
+
+def summary_extra(found_findings: Sequence[Finding],
+                  found_conflicts: Sequence[Conflict]) -> dict[str, object]:
+    """Rows for ``dataset.Summary.extra`` (printed by ``litx run``): findings, open conflicts."""
+    out: dict[str, object] = {"findings": len(found_findings)}
+    by_kind = open_by_kind(found_conflicts)
+    out["open conflicts"] = sum(by_kind.values())
+    out.update({f"open {kind}": n for kind, n in by_kind.items()})
+    return out

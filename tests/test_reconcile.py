@@ -107,6 +107,20 @@ def test_internal_when_one_document_disagrees_with_itself():
         "internal", "dakwar_2014", "0.41 mg/kg ketamine", "0.4 mg/kg ketamine")
 
 
+def test_internal_conflict_keeps_its_id_when_the_document_is_edited():
+    def conflict(text):
+        d = doc(text, "000")
+        d = d.__class__(d.doc_id[:8] + str(len(text)).zfill(8), "000", text)  # new bytes, new id
+        ms = [dose(d, "0.41 mg/kg", 0.41), dose(d, "0.4 mg/kg", 0.4),
+              cite(d, "(Dakwar et al., 2014b)", "Dakwar", "2014")]
+        [c] = _run([d], ms)[2]
+        return c
+
+    before = conflict("Doses 0.41 mg/kg and 0.4 mg/kg (Dakwar et al., 2014b).")
+    after = conflict("Intro added.\nDoses 0.41 mg/kg and 0.4 mg/kg (Dakwar et al., 2014b).")
+    assert after.conflict_id == before.conflict_id and after.kind == "internal"
+
+
 def test_value_mismatch_across_documents():
     a, b = _two_docs("Abstinence was 66% (Krupitsky and Grinenko, 1997).",
                      "Abstinence was 67% (Krupitsky and Grinenko, 1997).")
@@ -260,6 +274,8 @@ def test_open_conflicts_by_kind():
     assert reconcile.open_by_kind(conflicts) == {
         "value_mismatch": 0, "rounding": 1, "internal": 0, "year_mismatch": 0, "name_variant": 0}
     assert reconcile.summary_line(found, conflicts) == "findings: 2; open conflicts: 1 (rounding 1)"
+    extra = reconcile.summary_extra(found, conflicts)
+    assert (extra["findings"], extra["open conflicts"], extra["open rounding"]) == (2, 1, 1)
 
 
 # -- acceptance on the seeds ------------------------------------------------------------------
