@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from unittest import mock
 
 from conftest import RAW
 from pipeline import extract, ingest, normalize
@@ -33,7 +34,7 @@ def seed_records() -> tuple[tuple[Document, ...], tuple[Mention, ...], tuple[Ref
     mentions: list[Mention] = []
     references: list[Reference] = []
     for doc in docs:
-        x = extract.document(doc)
+        x = _extraction(doc)
         mentions.extend(x.mentions)
         references.extend(x.references)
     if not any(m.label == "CITATION" for m in mentions):
@@ -44,6 +45,18 @@ def seed_records() -> tuple[tuple[Document, ...], tuple[Mention, ...], tuple[Ref
     if not any(m.copy_of for m in mentions):
         mentions = _link_copy(docs, mentions)
     return docs, tuple(mentions), tuple(references)
+
+
+def _extraction(doc: Document) -> extract.Extraction:
+    """Extraction with the citation stage when extract wires it in (``extract.citelink``).
+
+    The skeleton's extraction hook predates the citation stage's API; where it is still the
+    skeleton's, citations are left to this module instead of calling a module it cannot use.
+    """
+    if hasattr(extract, "citelink"):
+        return extract.document(doc)
+    with mock.patch.object(extract, "_citations", lambda d, v, ver, found: (found, [])):
+        return extract.document(doc)
 
 
 def _key(surname: str, year: str) -> str:
