@@ -37,7 +37,11 @@ def seed_records() -> tuple[tuple[Document, ...], tuple[Mention, ...], tuple[Ref
         x = _extraction(doc)
         mentions.extend(x.mentions)
         references.extend(x.references)
-    if not any(m.label == "CITATION" for m in mentions):
+    if any(m.label == "CITATION" for m in mentions):
+        from pipeline import dataset  # the flow links citations across the corpus (gather)
+
+        mentions, references = dataset.citelink.link(mentions, references)
+    else:
         for doc in docs:
             refs = _references(doc)
             references.extend(refs)

@@ -113,12 +113,13 @@ def _writer(path: str, n: int, who: str) -> None:
 
 def test_concurrent_appends_never_interleave(tmp_path):
     path = tmp_path / "d.jsonl"
-    ctx = multiprocessing.get_context("fork")
+    # spawn, not fork: the test session may hold threads (Prefect harness) a fork would copy.
+    ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_writer, args=(str(path), 40, w)) for w in ("a", "b")]
     for p in procs:
         p.start()
     for p in procs:
-        p.join(60)
+        p.join(180)
     assert all(p.exitcode == 0 for p in procs)
     assert len(decisions.load(path)) == 80
 
