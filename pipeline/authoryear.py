@@ -19,7 +19,6 @@ conflict.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz, process
 
 from pipeline.records import Document, Mention, Reference
+from pipeline.studykeys import fold
 
 if TYPE_CHECKING:
     from pipeline.attribute import Segments
@@ -42,14 +42,6 @@ RULE_ID = "attribute.author_year"
 _PART = r"(?:[A-Z]['’])?[A-Z][a-zà-ÿ]+(?:[A-Z][a-zà-ÿ]+)?"
 _NAME = re.compile(rf"(?<![\w'’-]){_PART}(?:-{_PART})*(?![\w-])")
 _YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20[0-4]\d)(?!\d)")
-_FOLD_EXTRA = str.maketrans({"ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss"})
-
-
-def fold(name: str) -> str:
-    """ASCII-fold and lower-case a surname; spaces and apostrophes go, hyphens stay."""
-    decomposed = unicodedata.normalize("NFKD", name.translate(_FOLD_EXTRA))
-    ascii_only = decomposed.encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9-]+", "", ascii_only).strip("-")
 
 
 @dataclass(frozen=True, slots=True)

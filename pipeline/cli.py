@@ -25,7 +25,7 @@ def run(raw: Path = typer.Option(Path("raw"), help="Corpus folder."),
         address: str = typer.Option(None, help="Dask scheduler address for --runner dask.")
         ) -> None:
     """Run the whole Prefect flow on RAW and write the dataset to OUT."""
-    from pipeline import rules
+    from pipeline import decisions, rules
     from pipeline.errors import RuleError
 
     if not raw.is_dir():
@@ -33,6 +33,7 @@ def run(raw: Path = typer.Option(Path("raw"), help="Corpus folder."),
         raise typer.Exit(2)
     try:
         rules.load()
+        decisions.load(config.RULES_DIR / "decisions.jsonl")
     except RuleError as e:
         typer.echo(f"error: bad rule file: {e}", err=True)
         raise typer.Exit(2) from None

@@ -27,8 +27,8 @@ from pipeline.errors import RuleError
 from pipeline.records import Conflict
 
 DECISIONS = ("accept_a", "accept_b", "both_valid", "neither")
-REQUIRED = ("conflict_id", "decision", "curator", "decided_at", "evidence_hash")
-OPTIONAL = ("value", "comment")
+REQUIRED = ("conflict_id", "decision", "decided_at", "evidence_hash")
+OPTIONAL = ("value", "comment", "curator")
 
 
 class DecisionError(RuleError):
@@ -74,32 +74,39 @@ def parse(record: Any) -> Decision:
         raise ValueError("'value' (a corrected value) is only for decision 'neither'")
     if not isinstance(value, (str, int, float, type(None))) or isinstance(value, bool):
         raise ValueError("'value' must be a string or a number")
+    for key in ("comment", "curator"):
+        if not isinstance(record.get(key), (str, type(None))):
+            raise ValueError(f"{key!r} must be a string")
     comment = record.get("comment")
-    if not isinstance(comment, (str, type(None))):
-        raise ValueError("'comment' must be a string")
-    return Decision(record["conflict_id"], record["decision"], record["curator"],
+    return Decision(record["conflict_id"], record["decision"], record.get("curator") or "",
                     record["decided_at"], record["evidence_hash"],
                     "" if value is None else str(value), comment or "")
 
 
-def load(path: str | Path) -> dict[str, Decision]:
+def load(path: str | Path, strict: bool = True) -> dict[str, Decision]:
     """Decisions in ``path`` by conflict id, the last line winning; ``{}`` if there is no file.
 
+    A line cut short by a crash mid-append (not JSON, not ending in ``}``) is skipped: the
+    writer lost only that decision. ``strict=False`` (the review page) skips every bad line.
+
     Raises:
-        DecisionError: ``<path>:<line>: <reason>`` for the first bad line.
+        DecisionError: ``<path>:<line>: <reason>`` for the first bad line, when strict.
     """
     path = Path(path)
     if not path.exists():
         return {}
     out: dict[str, Decision] = {}
-    text = path.read_text(encoding="utf-8")
+    text = path.read_bytes().decode("utf-8", errors="replace")
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             decision = parse(json.loads(line))
         except ValueError as err:  # JSONDecodeError is a ValueError
-            raise DecisionError(f"{path}:{lineno}: {err}") from None
+            torn = isinstance(err, json.JSONDecodeError) and not line.rstrip().endswith("}")
+            if strict and not torn:
+                raise DecisionError(f"{path}:{lineno}: {err}") from None
+            continue
         out[decision.conflict_id] = replace(decision, line=lineno)
     return out
 
@@ -162,6 +169,7 @@ def append(path: str | Path, record: Mapping[str, Any]) -> Decision:
     line = json.dumps({k: record[k] for k in keys}, ensure_ascii=False) + "\n"
     path = Path(path)
     created = not path.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -51,12 +51,12 @@ def test_last_line_per_conflict_wins(tmp_path):
 
 
 @pytest.mark.parametrize("line, reason", [
-    ("{not json", "Expecting property name"),
+    ('{"conflict_id": oops}', "Expecting value"),
     ('["a list"]', "must be a JSON object"),
     (json.dumps(_record(decision="maybe")), "decision 'maybe' is not one of"),
     (json.dumps(_record(decided_at="yesterday")), "not an ISO timestamp"),
     (json.dumps(_record(extra=1)), "unknown key(s) ['extra']"),
-    (json.dumps({k: v for k, v in _record().items() if k != "curator"}), "'curator' must be"),
+    (json.dumps(_record(curator=5)), "'curator' must be a string"),
     (json.dumps(_record(value="0.4")), "only for decision 'neither'"),
 ])
 def test_bad_line_names_file_and_line(tmp_path, line, reason):
@@ -144,6 +144,11 @@ def test_run_applies_decisions_and_reopens_on_changed_evidence(tmp_path):
 
 
 def test_run_stops_on_a_bad_decisions_file(tmp_path):
-    path = _write(tmp_path / "decisions.jsonl", "{oops")
+    path = _write(tmp_path / "decisions.jsonl", '{"oops"}')
     with pytest.raises(decisions.DecisionError, match="decisions.jsonl:1:"):
         reconcile.run([], [], [], path)
+
+
+def test_a_line_torn_by_a_crash_is_skipped_not_fatal(tmp_path):
+    path = _write(tmp_path / "d.jsonl", _record("c1"), '{"conflict_id": "c2", "deci', _record("c3"))
+    assert sorted(decisions.load(path)) == ["c1", "c3"]

@@ -269,11 +269,14 @@ def test_racing_tabs_on_one_conflict_leave_one_decision(server, project):
     assert len(lines(project["decisions"])) == 1
 
 
+STAMP = {"decided_at": "2026-11-21T07:00:00Z", "evidence_hash": "e1"}
+
+
 def _append_many(path: Path, writer: int, n: int) -> None:
     for i in range(n):
         # Long lines (beyond a pipe buffer) make interleaving visible if locking were broken.
-        store.append_decision_local(path, {"conflict_id": f"c{writer}-{i}", "decision": "accept_a",
-                                           "comment": f"{writer}:{i}:" + "é" * 3000})
+        store.append_decision(path, {**STAMP, "conflict_id": f"c{writer}-{i}",
+                                     "decision": "accept_a", "comment": f"{writer}:{i}:" + "é" * 3000})
 
 
 def test_concurrent_appends_keep_every_line_intact(tmp_path):
@@ -293,19 +296,19 @@ def test_concurrent_appends_from_processes(tmp_path):
     import multiprocessing
 
     path = tmp_path / "decisions.jsonl"
-    jobs = [(path, {"conflict_id": f"p{i}", "decision": "neither", "value": "x" * 5000})
+    jobs = [(path, {**STAMP, "conflict_id": f"p{i}", "decision": "neither", "value": "x" * 5000})
             for i in range(60)]
     with multiprocessing.get_context("spawn").Pool(3) as pool:
-        pool.starmap(store.append_decision_local, jobs, chunksize=1)
+        pool.starmap(store.append_decision, jobs, chunksize=1)
     assert sorted(r["conflict_id"] for r in lines(path)) == sorted(f"p{i}" for i in range(60))
 
 
 def test_a_torn_last_line_from_a_crash_loses_nothing_else(tmp_path):
     path = tmp_path / "decisions.jsonl"
-    store.append_decision_local(path, {"conflict_id": "c1", "decision": "accept_a"})
+    store.append_decision(path, {**STAMP, "conflict_id": "c1", "decision": "accept_a"})
     with open(path, "ab") as f:
         f.write(b'{"conflict_id": "c2", "decis')  # the writer died mid-line
-    store.append_decision_local(path, {"conflict_id": "c3", "decision": "both_valid"})
+    store.append_decision(path, {**STAMP, "conflict_id": "c3", "decision": "both_valid"})
     raw = path.read_text(encoding="utf-8").splitlines()
     assert len(raw) == 3 and json.loads(raw[2])["conflict_id"] == "c3"
     assert set(store.read_decisions(path)) == {"c1", "c3"}
@@ -314,7 +317,9 @@ def test_a_torn_last_line_from_a_crash_loses_nothing_else(tmp_path):
 def test_last_line_per_conflict_wins(tmp_path):
     path = tmp_path / "decisions.jsonl"
     for kind in ("accept_a", "neither", "accept_b"):
-        store.append_decision_local(path, {"conflict_id": "c1", "decision": kind})
+        value = "0.4" if kind == "neither" else ""
+        store.append_decision(path, {**STAMP, "conflict_id": "c1", "decision": kind,
+                                     "value": value})
     assert store.read_decisions(path)["c1"]["decision"] == "accept_b"
     assert len(path.read_text().splitlines()) == 3
 
