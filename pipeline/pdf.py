@@ -36,11 +36,20 @@ Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True, slots=True)
+class _Block:
+    """Lines read together; a deferred block waits for the next paragraph break."""
+
+    lines: tuple[Line, ...]
+    deferred: bool = False  # footnotes, captions and one-off page furniture
+
+
+@dataclass(frozen=True, slots=True)
 class _Page:
     number: int
     size: float  # body font size
+    height: float
     margins: tuple[MarginLine, ...]
-    blocks: tuple[tuple[Line, ...], ...]  # body regions in reading order
+    blocks: tuple[_Block, ...]  # body regions in reading order
     two_column: bool
 
 
@@ -125,21 +134,60 @@ def _parse(data: bytes) -> list[_Page]:
 def _read_page(page: pdfplumber.page.Page) -> _Page:
     # Rotated text (margin stamps, turned table heads) has no place in the reading flow.
     chars = dedupe_overprint([c for c in page.chars if c["upright"] and c["text"].strip()])
-    margins, body = split_margins(chars, float(page.height))
+    height = float(page.height)
+    margins, body = split_margins(chars, height)
     size = body_size(body or chars)
     regions, two = page_regions(body, size)
-    blocks = tuple(tuple(ls) for r in regions if (ls := region_lines(r.chars, size)))
-    return _Page(page.page_number, size, tuple(margins), blocks, two)
+    blocks: list[_Block] = []
+    for region in regions:
+        lines = region_lines(region.chars, size)
+        j = _symbols_end(lines)
+        k = max(j, _notes_start(lines, size, height))
+        parts = ((lines[:j], True), (lines[j:k], False), (lines[k:], True))
+        blocks += [_Block(tuple(part), deferred) for part, deferred in parts if part]
+    return _Page(page.page_number, size, height, tuple(margins), tuple(blocks), two)
 
 
-def _page_blocks(page: _Page, running: set[tuple[str, str]]) -> list[tuple[Line, ...]]:
-    """The page's blocks in reading order, with running headers/footers and page numbers out."""
+def _symbols_end(lines: list[Line]) -> int:
+    """How many lines at the top of a region hold no letter or digit (a tall brace, a rule).
+
+    Left in place they would end the paragraph running on from the previous column.
+    """
+    j = 0
+    while j < len(lines) - 1 and not any(ch.isalnum() for ch, _ in lines[j].pieces):
+        j += 1
+    return j
+
+
+def _notes_start(lines: list[Line], size: float, height: float) -> int:
+    """Index where the footnotes at the foot of a region begin (``len(lines)`` if none).
+
+    Footnotes (and captions) set smaller than the body at the bottom of a column would
+    otherwise split the paragraph running on into the next column or page.
+    """
+    def note_like(line: Line) -> bool:
+        # Stray symbols (a tall brace, a rule drawn as text) ride along with the notes.
+        small = line.size < 0.9 * size or not any(ch.isalnum() for ch, _ in line.pieces)
+        return small and line.bottom > 0.6 * height
+
+    k = len(lines)
+    while k > 1 and note_like(lines[k - 1]):
+        k -= 1
+    return k if k < len(lines) and lines[k - 1].size >= 0.9 * size else len(lines)
+
+
+def _page_blocks(page: _Page, running: set[tuple[str, str]]) -> list[_Block]:
+    """The page's blocks in reading order, with running headers/footers and page numbers out.
+
+    Margin lines that do not repeat (a first-page header, a venue footer) are kept but
+    deferred, so they do not split a paragraph that runs on across the page break.
+    """
     kept = [m for m in page.margins if (m.zone, m.key) not in running and not m.is_page_number]
 
-    def margin_block(zone: str) -> list[tuple[Line, ...]]:
+    def margin_block(zone: str) -> list[_Block]:
         chars = [c for m in kept if m.zone == zone for c in m.chars]
         lines = region_lines(chars, page.size)
-        return [tuple(lines)] if lines else []
+        return [_Block(tuple(lines), True)] if lines else []
 
     return margin_block("top") + list(page.blocks) + margin_block("bottom")
 
@@ -150,43 +198,69 @@ class _TextBuilder:
     def __init__(self) -> None:
         self.chars: list[str] = []
         self.boxes: list[CharBox | None] = []
-        self.page_starts: list[int] = []
         self._last: tuple[Line, Extent] | None = None
-        self._page_open = False
+        self._deferred: list[tuple[Line, ...]] = []
 
-    def start_page(self) -> None:
-        """Mark a new page; it starts at its first character, after any break before it."""
-        self.page_starts.append(len(self.chars))
-        self._page_open = True
-
-    def add_block(self, lines: tuple[Line, ...]) -> None:
-        ext, pitch = Extent.of(list(lines)), line_pitch(list(lines))
+    def add_block(self, block: _Block) -> None:
+        """Append a block, or hold it until the next paragraph break if it is deferred."""
+        if block.deferred:
+            self._deferred.append(block.lines)
+            return
+        lines = list(block.lines)
+        ext, pitch = Extent.of(lines), line_pitch(lines)
         for i, line in enumerate(lines):
             if self._last is not None:
                 prev, prev_ext = self._last
                 new_par = starts_paragraph(prev, line, prev_ext, ext, pitch if i else 0.0)
+                if new_par:
+                    self.flush()
                 self._insert("\n\n" if new_par else "\n")
-            if self._page_open:
-                self.page_starts[-1] = len(self.chars)
-                self._page_open = False
-            for ch, box in line.pieces:
-                self.chars.append(ch)
-                self.boxes.append(box)
-            self._last = (line, ext)
+            self._emit(line, ext)
+
+    def flush(self) -> None:
+        """Write the held blocks, each as its own paragraph(s)."""
+        held, self._deferred = self._deferred, []
+        for lines in held:
+            ext, pitch = Extent.of(list(lines)), line_pitch(list(lines))
+            for i, line in enumerate(lines):
+                if i:
+                    brk = starts_paragraph(lines[i - 1], line, ext, ext, pitch)
+                    self._insert("\n\n" if brk else "\n")
+                elif self.chars:
+                    self._insert("\n\n")
+                self._emit(line, ext)
+
+    def _emit(self, line: Line, ext: Extent) -> None:
+        for ch, box in line.pieces:
+            self.chars.append(ch)
+            self.boxes.append(box)
+        self._last = (line, ext)
 
     def _insert(self, s: str) -> None:
         self.chars.extend(s)
         self.boxes.extend([None] * len(s))
+
+    def page_starts(self, n_pages: int) -> tuple[int, ...]:
+        """Offset of each page's first character (pages without text: the next page's)."""
+        first: dict[int, int] = {}
+        for i, box in enumerate(self.boxes):
+            if box is not None and box[0] not in first:
+                first[box[0]] = i
+        starts, nxt = [0] * n_pages, len(self.chars)
+        for page in range(n_pages, 0, -1):
+            nxt = first.get(page, nxt)
+            starts[page - 1] = nxt
+        return tuple(starts)
 
 
 def _assemble(pages: list[_Page]) -> tuple[str, Layout]:
     running = running_keys([list(p.margins) for p in pages])
     out = _TextBuilder()
     for page in pages:
-        out.start_page()
         for block in _page_blocks(page, running):
             out.add_block(block)
-    return "".join(out.chars), Layout(tuple(out.page_starts), tuple(out.boxes))
+    out.flush()
+    return "".join(out.chars), Layout(out.page_starts(len(pages)), tuple(out.boxes))
 
 
 def span_box(layout: Layout, start: int, end: int) -> tuple[int, Box] | None:
