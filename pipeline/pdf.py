@@ -51,6 +51,7 @@ class _Page:
     margins: tuple[MarginLine, ...]
     blocks: tuple[_Block, ...]  # body regions in reading order
     two_column: bool
+    n_chars: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,14 @@ def _read_page(page: pdfplumber.page.Page) -> _Page:
         k = max(j, _notes_start(lines, size, height))
         parts = ((lines[:j], True), (lines[j:k], False), (lines[k:], True))
         blocks += [_Block(tuple(part), deferred) for part, deferred in parts if part]
-    return _Page(page.page_number, size, height, tuple(margins), tuple(blocks), two)
+    return _Page(page.page_number, size, height, tuple(margins), tuple(blocks), two, len(body))
+
+
+def _small_print(lines: list[Line], size: float) -> bool:
+    """Whether most of a region is set smaller than the page's body text."""
+    total = sum(len(ln.pieces) for ln in lines)
+    small = sum(len(ln.pieces) for ln in lines if ln.size < 0.9 * size)
+    return total > 0 and small >= 0.6 * total
 
 
 def _symbols_end(lines: list[Line]) -> int:
@@ -255,9 +263,17 @@ class _TextBuilder:
 
 def _assemble(pages: list[_Page]) -> tuple[str, Layout]:
     running = running_keys([list(p.margins) for p in pages])
+    weight: dict[float, int] = {}
+    for page in pages:
+        weight[page.size] = weight.get(page.size, 0) + page.n_chars
+    size = max(weight, key=weight.__getitem__) if weight else 10.0
     out = _TextBuilder()
     for page in pages:
         for block in _page_blocks(page, running):
+            # Tables and figures set smaller than the document's text stay out of paragraphs
+            # running past them (a whole-page table has the page's body size, not the text's).
+            if not block.deferred and _small_print(list(block.lines), size):
+                block = _Block(block.lines, True)
             out.add_block(block)
     out.flush()
     return "".join(out.chars), Layout(out.page_starts(len(pages)), tuple(out.boxes))

@@ -183,11 +183,11 @@ def _widest_low_run(cover: list[float], slack: float) -> tuple[int, int]:
     return best
 
 
-def _side_by_side(left: list[_Seg], right: list[_Seg]) -> float:
-    """Fraction of the right column's height that has left-column text on the same rows."""
-    rows = {y for s in left for y in range(int(s.top), int(s.bottom) + 1)}
-    total = sum(s.bottom - s.top for s in right)
-    paired = sum(s.bottom - s.top for s in right if int((s.top + s.bottom) / 2) in rows)
+def _side_by_side(one: list[_Seg], other: list[_Seg]) -> float:
+    """Fraction of ``other``'s height that has text of ``one`` on the same rows."""
+    rows = {y for s in one for y in range(int(s.top), int(s.bottom) + 1)}
+    total = sum(s.bottom - s.top for s in other)
+    paired = sum(s.bottom - s.top for s in other if int((s.top + s.bottom) / 2) in rows)
     return paired / total if total else 0.0
 
 
@@ -215,7 +215,9 @@ def find_gutter(segs: list[_Seg], size: float) -> float | None:
     right_h = sum(s.bottom - s.top for s in right)
     if min(left_h, right_h) < 0.15 * total or total - left_h - right_h > 0.5 * total:
         return None
-    return g if _side_by_side(left, right) >= 0.3 else None
+    # The smaller side must sit beside the other (a sidebar, or columns under a wide band).
+    small, big = (left, right) if left_h <= right_h else (right, left)
+    return g if _side_by_side(big, small) >= 0.3 else None
 
 
 def _bands(segs: list[_Seg], g: float, size: float) -> list[tuple[str, list[_Seg]]]:
