@@ -213,6 +213,8 @@ class _TextBuilder:
         """Append a block, or hold it until the next paragraph break if it is deferred."""
         if block.deferred:
             self._deferred.append(block.lines)
+            if not self.chars:  # nothing to interrupt yet (a title in the top margin)
+                self.flush()
             return
         lines = list(block.lines)
         ext, pitch = Extent.of(lines), line_pitch(lines)
