@@ -207,7 +207,8 @@ SENTENCES = {
         "the literature and can be used to answer the queries mentioned earlier as well as "
         "more complex queries.",
         "Each node of this type represents a unique scientific concept discussed in the "
-        "literature, with attributes such as ‘canonical name’, ‘aliases’ and ‘description’.",
+        "literature, with attributes such as ‘canonical name’, ‘aliases’ and "
+        "‘description’.",
         "A span and its surrounding words are collectively referred to as a mention.",  # 5 -> 6
     ],
     "peerj_cs_2017_118.pdf": [
