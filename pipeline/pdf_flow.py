@@ -108,14 +108,21 @@ class TextBuilder:
         self.boxes.extend([None] * len(s))
 
     def page_starts(self, n_pages: int) -> tuple[int, ...]:
-        """Offset of each page's first character (pages without text: the next page's)."""
+        """Offset where each page's reading flow starts, sorted.
+
+        That is the page's first character, or the next page's start for a page without
+        text. Deferred material (footnotes, tables) can sit after the next page's start;
+        the boxes, not these offsets, say exactly which page a character is on.
+        """
         first: dict[int, int] = {}
         for i, box in enumerate(self.boxes):
             if box is not None and box[0] not in first:
                 first[box[0]] = i
         starts, nxt = [0] * n_pages, len(self.chars)
         for page in range(n_pages, 0, -1):
-            nxt = first.get(page, nxt)
+            # A page whose text was all deferred past the next page's start (a full-page
+            # table) starts where the next page does: offsets stay sorted for bisecting.
+            nxt = min(first.get(page, nxt), nxt)
             starts[page - 1] = nxt
         return tuple(starts)
 

@@ -8,6 +8,7 @@ paragraphs through pdfplumber's text map.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from statistics import median
 from typing import Any
@@ -43,9 +44,9 @@ class Region:
 def body_size(chars: list[Char]) -> float:
     """Most common font size (by character count), the size of running text."""
     counts: dict[float, int] = {}
-    for c in chars:
-        size = round(c["size"], 1)
-        counts[size] = counts.get(size, 0) + 1
+    for size, n in Counter(c["size"] for c in chars).items():  # few distinct sizes: round those
+        key = round(size, 1)
+        counts[key] = counts.get(key, 0) + n
     return max(counts, key=lambda s: (counts[s], -s)) if counts else 10.0
 
 

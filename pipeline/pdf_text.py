@@ -63,16 +63,23 @@ def _sup_end(pieces: list[Piece], i: int, size: float, base: float) -> int:
     return j
 
 
-def mark_superscripts(pieces: list[Piece]) -> list[Piece]:
+def mark_superscripts(pieces: list[Piece], size: float | None = None) -> list[Piece]:
     """Wrap raised, smaller numeric runs (citation marks) in ``<sup>``/``</sup>`` tags.
 
     The tags are inserted characters (box ``None``); a space the text map put between the
     word and its mark is dropped so the result reads ``word<sup>12</sup>`` as in Markdown.
+
+    Args:
+        pieces: one text-map line, ``(character, char object or None)`` each.
+        size: the line's text size when the caller knows it.
+
+    Returns:
+        The pieces with tag characters inserted around each superscript number run.
     """
     chars = [c for _, c in pieces if c is not None]
     if not chars:
         return pieces
-    size = body_size(chars)
+    size = size or body_size(chars)  # the line's own text size
     base = median(c["bottom"] for c in chars if abs(round(c["size"], 1) - size) < 0.3)
     out: list[Piece] = []
     i = 0
@@ -104,7 +111,8 @@ def _line(pieces: list[Piece]) -> Line:
     chars = [c for _, c in pieces if c is not None]
     size = body_size(chars)
     core = [c for c in chars if c["size"] >= 0.85 * size] or chars
-    boxed = tuple((ch, None if c is None else char_box(c)) for ch, c in mark_superscripts(pieces))
+    marked = mark_superscripts(pieces, size)
+    boxed = tuple((ch, None if c is None else char_box(c)) for ch, c in marked)
     return Line(boxed, min(c["x0"] for c in core), max(c["x1"] for c in core),
                 median(c["bottom"] for c in core), size)
 
@@ -196,23 +204,43 @@ def line_pitch(lines: list[Line]) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Extent:
-    """Left and right text edges of a region, to judge indents and short lines."""
+    """Text edges of a region, to judge indents and short lines, and its indent style."""
 
     x0: float
     x1: float
+    # Font sizes whose lines are mostly indented: a list (references) whose entries start
+    # outdented. Counted per size because a column often holds text and then references.
+    hanging: frozenset[float] = frozenset()
 
     @classmethod
     def of(cls, lines: list[Line]) -> Extent:
-        return cls(min(ln.x0 for ln in lines), max(ln.x1 for ln in lines))
+        x0 = min(ln.x0 for ln in lines)
+        counts: dict[float, list[int]] = {}
+        for ln in lines:
+            n = counts.setdefault(ln.size, [0, 0])
+            n[0] += 1
+            n[1] += ln.x0 - x0 > 0.6 * ln.size
+        hanging = frozenset(size for size, (total, ind) in counts.items()
+                            if total >= 4 and ind > total / 2)
+        return cls(x0, max(ln.x1 for ln in lines), hanging)
 
 
 def starts_paragraph(prev: Line, cur: Line, prev_ext: Extent, cur_ext: Extent,
                      pitch: float = 0.0) -> bool:
     """Whether ``cur`` begins a new paragraph after ``prev``.
 
-    Cues, in the order typesetters use them: extra vertical space (only within one region,
-    ``pitch`` > 0), a change of font size (headings, captions), a first-line indent, and a
-    previous line that stops well short of the right edge after ending a sentence.
+    Args:
+        prev: the line before, possibly in another region (column or page).
+        cur: the line in question.
+        prev_ext: text edges of ``prev``'s region.
+        cur_ext: text edges of ``cur``'s region.
+        pitch: the region's line pitch when both lines are in one region, else 0.
+
+    Returns:
+        True for a paragraph break. Cues, in the order typesetters use them: extra vertical
+        space, a change of font size (headings, captions), then indentation (a first-line
+        indent; in a hanging-indent list, an outdented line), and last a previous line that
+        stops well short of the right edge after ending a sentence.
     """
     size = max(prev.size, cur.size)
     if pitch and cur.bottom - prev.bottom > max(1.4 * pitch, 1.6 * size):
@@ -220,6 +248,8 @@ def starts_paragraph(prev: Line, cur: Line, prev_ext: Extent, cur_ext: Extent,
     if abs(prev.size - cur.size) > 0.4:
         return True
     indent = cur.x0 - cur_ext.x0
+    if cur.size in cur_ext.hanging:
+        return indent < 0.3 * size
     if 0.6 * size < indent < 4 * size and prev.x0 - prev_ext.x0 < 0.3 * size:
         return True
     short = prev_ext.x1 - prev.x1
