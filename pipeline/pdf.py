@@ -118,6 +118,8 @@ def _one_line(exc: Exception, limit: int = 160) -> str:
 
 def _parse(data: bytes) -> list[_Page]:
     with pdfplumber.open(io.BytesIO(data)) as pdf:
+        if not pdf.pages:
+            raise IngestError("corrupt or truncated PDF: no pages")
         pages = []
         for page in pdf.pages:
             pages.append(_read_page(page))

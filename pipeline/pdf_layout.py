@@ -106,7 +106,7 @@ def split_margins(chars: list[Char], height: float) -> tuple[list[MarginLine], l
     """
     if not chars:
         return [], []
-    lines = cluster_objects(chars, "top", 2)
+    lines = cluster_objects(chars, "top", max(2.0, 0.3 * body_size(chars)))
     gap_min = 0.6 * body_size(chars)
     n_top = _take_edge(lines, lambda ln: max(c["bottom"] for c in ln) < _MARGIN_ZONE * height,
                        gap_min)
@@ -141,7 +141,8 @@ class _Seg:
 
 def _segments(chars: list[Char], size: float) -> list[_Seg]:
     segs = []
-    for line in cluster_objects(chars, "top", 2):
+    # Glyphs from another font (ligatures, symbols) can sit 2 pt off the line: tolerate it.
+    for line in cluster_objects(chars, "top", max(2.0, 0.3 * size)):
         line.sort(key=lambda c: c["x0"])
         start = 0
         for i in range(1, len(line) + 1):

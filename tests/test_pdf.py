@@ -148,6 +148,9 @@ BAD_FILES = [
     (lambda: fx.one_column_pdf()[:-20], "corrupt or truncated PDF"),
     (lambda: b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n", "corrupt or truncated PDF"),
     (fx.image_only_pdf, "no text layer (scanned PDF?)"),
+    (lambda: b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages"
+             b"/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+     "corrupt or truncated PDF: no pages"),
     (lambda: b"just some text, not a PDF at all\n", "not a PDF"),
     (lambda: b"", "not a PDF"),
 ]
@@ -155,7 +158,7 @@ BAD_FILES = [
 
 @pytest.mark.parametrize(("make", "reason"), BAD_FILES,
                          ids=["encrypted", "truncated", "cut-tail", "corrupt", "scanned",
-                              "not-pdf", "empty"])
+                              "no-pages", "not-pdf", "empty"])
 def test_bad_pdfs_raise_ingest_error_with_reason(make, reason):
     with pytest.raises(IngestError) as err:
         read_pdf(make())
