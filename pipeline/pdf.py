@@ -45,6 +45,7 @@ class _Page:
     blocks: tuple[Block, ...]  # body regions in reading order
     two_column: bool
     n_chars: int
+    has_images: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,9 @@ def read_pdf_with_stats(data: bytes) -> tuple[str, Layout, PdfStats]:
         raise IngestError(_reason(exc)) from None
     text, layout = _assemble(pages)
     if not text.strip():
-        raise IngestError("no text layer (scanned PDF?)")
+        if any(p.has_images for p in pages):
+            raise IngestError("no text layer (scanned PDF?)")
+        raise IngestError("no text on any page (blank or damaged PDF?)")
     two = tuple(p.number for p in pages if p.two_column)
     return text, layout, PdfStats(len(pages), two)
 
@@ -137,7 +140,8 @@ def _read_page(page: pdfplumber.page.Page) -> _Page:
     blocks: list[Block] = []
     for region in regions:
         blocks += split_region(region_lines(region.chars, size), size, height)
-    return _Page(page.page_number, size, height, tuple(margins), tuple(blocks), two, len(body))
+    return _Page(page.page_number, size, height, tuple(margins), tuple(blocks), two, len(body),
+                 bool(page.images))
 
 
 def _page_blocks(page: _Page, running: set[tuple[str, str]]) -> list[Block]:

@@ -39,6 +39,7 @@ class Line:
 
     @property
     def text(self) -> str:
+        """The line's characters, inserted ones included."""
         return "".join(ch for ch, _ in self.pieces)
 
 
@@ -214,6 +215,7 @@ class Extent:
 
     @classmethod
     def of(cls, lines: list[Line]) -> Extent:
+        """Measure a region from its lines."""
         x0 = min(ln.x0 for ln in lines)
         counts: dict[float, list[int]] = {}
         for ln in lines:

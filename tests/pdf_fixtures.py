@@ -111,6 +111,7 @@ def two_column_pdf() -> bytes:
 
 
 def encrypted_pdf() -> bytes:
+    """Needs the user password "secret" to open."""
     return one_column_pdf(encrypt=StandardEncryption("secret", ownerPassword="owner"))
 
 
@@ -129,6 +130,16 @@ def image_only_pdf() -> bytes:
     for x in range(20, 180):
         img.putpixel((x, 40), 0)  # a drawn 'line of text' that is only pixels
     c.drawImage(ImageReader(img), 50, 50, width=495, height=742)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def blank_pdf() -> bytes:
+    """A page with a drawn frame and nothing else: neither text nor picture."""
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4)
+    c.rect(72, 72, 200, 100)
     c.showPage()
     c.save()
     return buf.getvalue()

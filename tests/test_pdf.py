@@ -22,6 +22,7 @@ BENCH = SHARED / "bench" / "pdfs"
 
 
 def flat(s: str) -> str:
+    """Whitespace runs to single spaces."""
     return " ".join(s.split())
 
 
@@ -38,6 +39,7 @@ def reads_contiguously(text: str, sentence: str) -> bool:
 
 @pytest.fixture(scope="module")
 def one_col() -> tuple[str, object]:
+    """The two-page one-column fixture, read once."""
     return read_pdf(fx.one_column_pdf())
 
 
@@ -148,6 +150,7 @@ BAD_FILES = [
     (lambda: fx.one_column_pdf()[:-20], "corrupt or truncated PDF"),
     (lambda: b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n", "corrupt or truncated PDF"),
     (fx.image_only_pdf, "no text layer (scanned PDF?)"),
+    (fx.blank_pdf, "no text on any page (blank or damaged PDF?)"),
     (lambda: b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages"
              b"/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
      "corrupt or truncated PDF: no pages"),
@@ -158,7 +161,7 @@ BAD_FILES = [
 
 @pytest.mark.parametrize(("make", "reason"), BAD_FILES,
                          ids=["encrypted", "truncated", "cut-tail", "corrupt", "scanned",
-                              "no-pages", "not-pdf", "empty"])
+                              "blank", "no-pages", "not-pdf", "empty"])
 def test_bad_pdfs_raise_ingest_error_with_reason(make, reason):
     with pytest.raises(IngestError) as err:
         read_pdf(make())
