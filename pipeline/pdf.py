@@ -99,7 +99,8 @@ def _check_envelope(data: bytes) -> None:
     if b"%PDF-" not in data[:1024]:
         raise IngestError("not a PDF (no %PDF header)")
     # Every complete PDF ends with %%EOF; pdfminer silently reads what it can of a cut file.
-    if b"%%EOF" not in data[-4096:]:
+    # Padding some tools append (NULs, blank lines) is not a cut.
+    if b"%%EOF" not in data.rstrip(b"\x00 \t\r\n")[-4096:]:
         raise IngestError("corrupt or truncated PDF: no %%EOF marker at the end (file cut short?)")
 
 

@@ -92,7 +92,7 @@ RIGHT = [
 
 def two_column_pdf() -> bytes:
     """One page: a full-width title band above two columns; the first paragraph runs from
-    the bottom of the left column to the top of the right one."""
+    the bottom of the left column (above a footnote) to the top of the right one."""
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4)
     c.setFont(FONT, 16)
@@ -105,6 +105,10 @@ def two_column_pdf() -> bytes:
     right = RIGHT + [f"Right filler line {i} of column two" for i in range(11)]
     draw_lines(c, 72, 150, left)
     draw_lines(c, 310, 150, right)
+    # A footnote at the foot of the left column, in small print, below the running paragraph.
+    draw_runs(c, 72, 690, [("1", 5.0, 3.0),
+                           (" A footnote that must not split the paragraph", 7.0, 0.0)])
+    draw_runs(c, 72, 699, [("and its second line.", 7.0, 0.0)])
     c.showPage()
     c.save()
     return buf.getvalue()

@@ -137,6 +137,9 @@ def test_two_columns_read_left_then_right():
     running = flat(" ".join(fx.LEFT + fx.RIGHT[:2]))
     assert reads_contiguously(text, running)
     assert "\n\nThe right column then has another short" in text
+    # the footnote waits for the paragraph to end instead of splitting it
+    note = text.index("A footnote that must not split")
+    assert text.index("12 h of sleep.") < note < text.index("The right column then has")
 
 
 def test_one_column_page_is_not_split(one_col):
