@@ -8,10 +8,13 @@ lines of a paragraph and ``\n\n`` between paragraphs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pipeline.pdf_text import Extent, Line, line_pitch, starts_paragraph
 from pipeline.records import CharBox
+
+_CAPTION = re.compile(r"(?:Table|Fig\.?|Figure)\s*[A-Z]?\d+[a-z]?\s*[:.|]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,32 +32,39 @@ def small_print(lines: list[Line], size: float) -> bool:
     return total > 0 and small >= 0.6 * total
 
 
-def _symbols_end(lines: list[Line]) -> int:
-    """How many lines at the top of a region hold no letter or digit (a tall brace, a rule).
+def _aside(line: Line, size: float) -> bool:
+    """A line that is not running prose: small print, a table row, or symbols only."""
+    return (line.size < 0.9 * size or line.tabular
+            or not any(ch.isalnum() for ch, _ in line.pieces))
 
-    Left in place they would end the paragraph running on from the previous column.
+
+def _floats_end(lines: list[Line], size: float) -> int:
+    """How many lines at the top of a region are a float (table, caption) or stray symbols.
+
+    Left in place they would end the paragraph running on from the previous column. A
+    caption set in body size ("Table 1: ...") belongs to the float up to the gap after it.
     """
     j = 0
-    while j < len(lines) - 1 and not any(ch.isalnum() for ch, _ in lines[j].pieces):
+    while j < len(lines) - 1 and _aside(lines[j], size):
         j += 1
+    if j < len(lines) - 1 and _CAPTION.match(lines[j].text):
+        pitch = line_pitch(lines) or 1.2 * size
+        j += 1
+        while j < len(lines) - 1 and lines[j].bottom - lines[j - 1].bottom <= 1.4 * pitch:
+            j += 1
     return j
 
 
 def _notes_start(lines: list[Line], size: float, height: float) -> int:
-    """Index where the footnotes at the foot of a region begin (``len(lines)`` if none).
+    """Index where footnotes (or a table) at the foot of a region begin; ``len(lines)`` if none.
 
-    Footnotes (and captions) set smaller than the body at the bottom of a column would
+    Footnotes and captions set smaller than the body at the bottom of a column would
     otherwise split the paragraph running on into the next column or page.
     """
-    def note_like(line: Line) -> bool:
-        # Stray symbols (a tall brace, a rule drawn as text) ride along with the notes.
-        small = line.size < 0.9 * size or not any(ch.isalnum() for ch, _ in line.pieces)
-        return small and line.bottom > 0.6 * height
-
     k = len(lines)
-    while k > 1 and note_like(lines[k - 1]):
+    while k > 1 and _aside(lines[k - 1], size) and lines[k - 1].bottom > 0.6 * height:
         k -= 1
-    return k if k < len(lines) and lines[k - 1].size >= 0.9 * size else len(lines)
+    return k if k < len(lines) and not _aside(lines[k - 1], size) else len(lines)
 
 
 class TextBuilder:
@@ -130,8 +140,8 @@ class TextBuilder:
 
 
 def split_region(lines: list[Line], size: float, height: float) -> list[Block]:
-    """Cut a region's lines into leading symbols, running text and trailing notes."""
-    j = _symbols_end(lines)
+    """Cut a region's lines into a leading float, running text and trailing notes."""
+    j = _floats_end(lines, size)
     k = max(j, _notes_start(lines, size, height))
     parts = ((lines[:j], True), (lines[j:k], False), (lines[k:], True))
     return [Block(tuple(part), deferred) for part, deferred in parts if part]

@@ -36,6 +36,7 @@ class Line:
     x1: float
     bottom: float  # bottom of body-size chars: a stand-in for the baseline
     size: float
+    tabular: bool = False  # two or more gaps wider than 0.9 em: a table row, not prose
 
     @property
     def text(self) -> str:
@@ -114,8 +115,9 @@ def _line(pieces: list[Piece]) -> Line:
     core = [c for c in chars if c["size"] >= 0.85 * size] or chars
     marked = mark_superscripts(pieces, size)
     boxed = tuple((ch, None if c is None else char_box(c)) for ch, c in marked)
+    wide = sum(1 for a, b in zip(chars, chars[1:]) if b["x0"] - a["x1"] > 0.9 * size)
     return Line(boxed, min(c["x0"] for c in core), max(c["x1"] for c in core),
-                median(c["bottom"] for c in core), size)
+                median(c["bottom"] for c in core), size, wide >= 2)
 
 
 def region_lines(chars: tuple[Char, ...] | list[Char], size: float) -> list[Line]:
