@@ -139,19 +139,28 @@ class _Seg:
     chars: tuple[Char, ...]
 
 
+_LABEL = re.compile(r"[\[(]?\d{1,3}[.)\]]?")
+
+
 def _segments(chars: list[Char], size: float) -> list[_Seg]:
+    """Cut each line at gaps wider than ~0.9 em: the pieces a column gutter never crosses."""
     segs = []
     # Glyphs from another font (ligatures, symbols) can sit 2 pt off the line: tolerate it.
     for line in cluster_objects(chars, "top", max(2.0, 0.3 * size)):
         line.sort(key=lambda c: c["x0"])
-        start = 0
+        runs, start = [], 0
         for i in range(1, len(line) + 1):
             if i == len(line) or line[i]["x0"] - line[i - 1]["x1"] > 0.9 * size:
                 run = line[start:i]
-                segs.append(_Seg(run[0]["x0"], max(c["x1"] for c in run),
-                                 min(c["top"] for c in run), max(c["bottom"] for c in run),
-                                 tuple(run)))
+                # A list label ("37", "[4]") stays with its entry: the gap after it is no gutter.
+                if runs and _LABEL.fullmatch("".join(c["text"] for c in runs[-1])) \
+                        and run[0]["x0"] - runs[-1][-1]["x1"] < 1.5 * size:
+                    runs[-1] = runs[-1] + run
+                else:
+                    runs.append(run)
                 start = i
+        segs += [_Seg(r[0]["x0"], max(c["x1"] for c in r), min(c["top"] for c in r),
+                      max(c["bottom"] for c in r), tuple(r)) for r in runs]
     return segs
 
 
