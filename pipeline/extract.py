@@ -8,11 +8,12 @@ run on the whole analysis view. Offsets are mapped back to the canonical text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pipeline import context, nlp, normalize, rules, segment, values
+from pipeline import abbreviations, context, nlp, normalize, rules, segment, spans, values
 from pipeline.records import Document, Mention, Reference
 
 BATCH_SIZE = 256
@@ -48,39 +49,115 @@ def document(doc: Document, rules_version: str | None = None) -> Extraction:
 
 def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],
              r: rules.Rules, version: str) -> Iterator[Mention]:
-    scan = _candidate_scan(r.version)
-    chosen = [(s, e) for s, e in sents if scan.search(view.text, s, e)]
+    chosen = _candidate_sentences(view.text, sents, _candidate_scan(r.version))
     pipeline = nlp.get()
     texts = (view.text[s:e] for s, e in chosen)
+    parsed: list[tuple[int, str, spans.Candidate, int, int]] = []
     for (s_start, _), sdoc in zip(chosen, pipeline.pipe(texts, batch_size=BATCH_SIZE)):
-        for span in sdoc.spans[nlp.SPANS_KEY]:
-            fields = values.PARSERS[span.label_](span.text, r)
-            fields.update(_context_fields(span.label_, sdoc.text, span.start_char,
-                                          span.end_char, r))
-            start = view.to_canonical(s_start + span.start_char)
-            end = view.to_canonical_end(s_start + span.end_char)
-            yield Mention(doc.doc_id, doc.source, span.label_, start, end, doc.text[start:end],
-                          "", span.id_, version, **fields)
+        cands = [spans.Candidate(sp.label_, sp.id_, sp.start_char, sp.end_char)
+                 for sp in sdoc.spans[nlp.SPANS_KEY]]
+        for c in spans.choose(sdoc.text, cands):
+            parsed.extend((s_start, sdoc.text, c, i, j) for i, j in spans.items(sdoc.text, c))
+    aliases = _drug_aliases(view.text, chosen, r, parsed)
+    for s_start, sentence, c, i, j in parsed:
+        fields = _fields(sentence, c, i, j, r, aliases)
+        if fields is None:
+            continue
+        start = view.to_canonical(s_start + i)
+        end = view.to_canonical_end(s_start + j)
+        yield Mention(doc.doc_id, doc.source, c.label, start, end, doc.text[start:end],
+                      "", c.rule_id, version, **fields)
 
 
-def _context_fields(label: str, sentence: str, start: int, end: int,
-                    r: rules.Rules) -> dict[str, object]:
+def _fields(sentence: str, c: spans.Candidate, i: int, j: int, r: rules.Rules,
+            aliases: dict[str, str]) -> dict[str, object] | None:
+    """Normalized and context fields of one item; None when it is not a mention after all."""
+    fields = values.PARSERS[c.label](sentence[i:j], r)
+    if c.label == "DOSE" and (i, j) != (c.start, c.end):
+        fields["unit"] = values.unit_of(sentence[c.start:c.end], r)  # list items share a unit
+    if fields.get("value") is None and fields.get("low") is None:
+        return None
+    extra = _context_fields(c.label, sentence, i, j, r, c.rule_id, aliases)
+    if extra is None:
+        return None
+    return {**fields, **{k: v for k, v in extra.items() if v is not None or k not in fields}}
+
+
+def _drug_aliases(text: str, chosen: list[tuple[int, int]], r: rules.Rules,
+                  parsed: list) -> dict[str, str]:
+    # The abbreviation detector only matters for doses, so documents without one skip it.
+    if not any(c.label == "DOSE" for _, _, c, _, _ in parsed):
+        return {}
+    return abbreviations.drug_aliases(text, chosen, r.lexicon("drugs"))
+
+
+def _context_fields(label: str, sentence: str, start: int, end: int, r: rules.Rules,
+                    rule_id: str = "", aliases: dict[str, str] | None = None
+                    ) -> dict[str, object] | None:
     if label == "DOSE":
         return {"route": context.route(sentence, start, end, r),
-                "drug": context.drug(sentence, start, end, r)}
+                "drug": context.drug(sentence, start, end, r, aliases)}
     if label == "PERCENTAGE":
         return {"measure": context.measure(sentence, start, end, r)}
+    if label == "SAMPLE_SIZE":
+        return context.sample_size(sentence, start, end, rule_id, r)
     return {}
 
 
+@dataclass(frozen=True)
+class _Scan:
+    """What makes a sentence worth tokenizing, from the rule lexicons."""
+
+    marks: re.Pattern[str]  # "%", "n =", "one in", a number glued or spaced to a word
+    units: frozenset[str]  # words that make "<number> <word>" a dose or percentage
+    strong: frozenset[str]  # words that alone may start a match (fractions)
+    people: frozenset[str]  # population nouns: need a number in the same sentence
+    numbers: frozenset[str]  # number words
+
+
 @lru_cache(maxsize=4)
-def _candidate_scan(version: str) -> re.Pattern[str]:
-    """A sentence is worth tokenizing if it holds a digit or a number/fraction word."""
+def _candidate_scan(version: str) -> _Scan:
     r = rules.load()
-    words = set(r.table("number_words")) | {w for f in r.table("fractions") for w in f.split()}
-    words -= {"a", "one"}  # too common alone; "one in 20" also holds a digit
-    body = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-    return re.compile(rf"\d|\b(?:{body})\b|\bhalf\b", re.I)
+    units = (set(r.lexicon("mass_units")) | {"per", "percent", "pct", "wt", "weight", "vol"})
+    return _Scan(re.compile(r"%|\b[nN]\s?[=¼]|\b[Oo]ne in\b|\d\s?([A-Za-zµ]+)"),
+                 frozenset(units), r.lexicon("fraction_words"), r.lexicon("population"),
+                 frozenset(r.table("number_words")) - {"one"})
+
+
+def _candidate_sentences(text: str, sents: list[tuple[int, int]],
+                         scan: _Scan) -> list[tuple[int, int]]:
+    """Sentences in which some rule could match; spaCy never sees the others.
+
+    A bare digit (a year, a page) is not enough: a sentence needs a percent sign, "n =", a
+    number before a unit, a fraction word, or a population noun with a number.
+    """
+    strong: list[int] = []
+    for m in scan.marks.finditer(text):
+        if m.group(1) is None or m.group(1).lower() in scan.units:
+            strong.append(m.start())
+    people: list[int] = []
+    numbers = [m.start() for m in _DIGIT.finditer(text)]
+    for m in _WORD.finditer(text):
+        word = m.group().lower()
+        if word in scan.strong:
+            strong.append(m.start())
+        elif word in scan.people:
+            people.append(m.start())
+        elif word in scan.numbers:
+            numbers.append(m.start())
+    strong.sort()
+    numbers.sort()
+    return [(s, e) for s, e in sents
+            if _any_in(strong, s, e) or (_any_in(people, s, e) and _any_in(numbers, s, e))]
+
+
+_DIGIT = re.compile(r"\d+")
+_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def _any_in(positions: list[int], start: int, end: int) -> bool:
+    k = bisect_left(positions, start)
+    return k < len(positions) and positions[k] < end
 
 
 def _citations(doc: Document, view: normalize.View, version: str,

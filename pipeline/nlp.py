@@ -29,10 +29,11 @@ def build(rules_dir: Path | None = None) -> Language:
         config={
             "spans_key": SPANS_KEY,
             "validate": True,
-            "spans_filter": {"@misc": "spacy.first_longest_spans_filter.v1"},
             "overwrite": True,
         },
     )
+    # Every match is kept (no spans_filter): overlaps are resolved by pipeline.spans, where
+    # the choice can look at the characters around a match.
     ruler.add_patterns([dict(p) for p in r.patterns])
     return nlp
 

@@ -11,15 +11,17 @@ from typing import Any
 
 from pipeline.rules import Rules
 
-_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|(?<![\w])\d*\.?\d+")
+# A number as written: thousands commas ("1,000"), decimals, or a bare leading dot (".5").
+NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|(?<![\w])\d*\.?\d+")
 _WORD = re.compile(r"[A-Za-z]+")
-_RANGE_SEP = re.compile(r"\d\s*%?\s*(?:-|to)\s*(?:as high as\s*)?~?\d")
-_LIST_SEP = re.compile(r"\d\s*(?:,|and|or)\s*\d")
+# Two numbers joined as a range: "40-80%", "0.5 to 1", "from 12% to just 2%", "between 5 and 9".
+_RANGE_SEP = re.compile(r"\d\s*%?\s*(?:-|to|and)\s*(?:[a-z]+\s+){0,3}[~∼]?\d")
+_UNIT_TAIL = re.compile(r".*\d\s*([A-Za-zµ].*)$", re.S)
 
 
 def numbers(text: str) -> list[float]:
     """Digit numbers in ``text`` in order; thousands commas folded ("1,000" -> 1000)."""
-    return [float(m.group().replace(",", "")) for m in _NUMBER.finditer(text)]
+    return [float(m.group().replace(",", "")) for m in NUMBER.finditer(text)]
 
 
 def word_number(words: list[str], table: Any) -> int | None:
@@ -67,15 +69,15 @@ def leading_count(text: str, rules: Rules) -> tuple[int | None, int]:
 
 
 def unit_of(text: str, rules: Rules) -> str | None:
-    """Canonical unit of a dose span ("mg/ kg" -> "mg/kg", "mcg" -> "µg")."""
+    """Canonical unit of a dose span ("mg/ kg" -> "mg/kg", "mcg" -> "µg", "mg kg-1" -> "mg/kg")."""
     # The unit is what follows the last number that is followed by a letter.
-    m = re.search(r".*\d\s*([A-Za-zµ].*)$", text, re.S)
+    m = _UNIT_TAIL.search(text)
     if not m:
         return None
     surface = re.sub(r"\s+", "", m.group(1)).lower().rstrip(".,;")
-    surface = surface.replace("bodyweight", "")
     units = rules.table("units")
-    for candidate in (surface, surface.replace("/", "")):
+    for candidate in (surface, surface.replace("bodyweight", "").replace("of", ""),
+                      surface.replace("per", "/")):
         if candidate in units:
             return units[candidate]
     # Longest known unit that prefixes the surface ("mg/kg,i.m." -> "mg/kg").
@@ -87,7 +89,7 @@ def bounds(text: str, values: list[float]) -> dict[str, float | None]:
     """value for a single number, low/high for a range or list."""
     if len(values) == 1:
         return {"value": values[0], "low": None, "high": None}
-    if len(values) >= 2 and (_RANGE_SEP.search(text) or _LIST_SEP.search(text)):
+    if len(values) == 2 and _RANGE_SEP.search(text):
         return {"value": None, "low": min(values), "high": max(values)}
     return {"value": values[0] if values else None, "low": None, "high": None}
 
@@ -127,10 +129,11 @@ def percentage_fields(text: str, rules: Rules) -> dict[str, Any]:
 def _qualifier(lower: str, rules: Rules) -> str | None:
     table = rules.table("pct_qualifiers")
     for phrase in sorted(table, key=len, reverse=True):
-        if lower.startswith(phrase) and (phrase == "~" or re.match(rf"{re.escape(phrase)}\b", lower)):
+        # Symbols ("~", ">") need no word boundary; words do ("over" but not "overall").
+        if lower.startswith(phrase) and (not phrase[-1].isalpha()
+                                         or re.match(rf"{re.escape(phrase)}\b", lower)):
             return table[phrase]
-    if "as high as" in lower:
-        return None  # "from 40% to as high as 80%" is a range, not a bound
+    # "from 40% to as high as 80%" starts with "from": a range, not a bound.
     return None
 
 
