@@ -75,7 +75,8 @@ def _prefixes(keys: tuple[str, ...]) -> re.Pattern[str]:
 _N_EQUALS = re.compile(r"\b[nN]\s*[=¼]\s*\d")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z-]*")
 _ARM_STOP = frozenset({"to", "or", "and", "with", "versus", "vs", "of", "the", "a", "an", "in",
-                       "into", "for", "receive", "received", "either", "assigned", "allocated"})
+                       "into", "for", "receive", "received", "either", "assigned", "allocated",
+                       "other", "another", "given", "treated"})
 
 
 def sample_size(sentence: str, start: int, end: int, rule_id: str,
@@ -129,7 +130,7 @@ def _arm(sentence: str, before: str, after: str, rule_id: str, rules: Rules) -> 
     if tail and (tail[-1] in groups or (tail[-1] == "of" and tail[:1] and tail[0] in groups)):
         return "group"  # "(A group, 106 cases", "Both groups of 50 patients"
     m = re.match(r"\s*(?:\(|\b(?:in|from)\b)\s*(?:the\s+|each\s+)?((?:[\w().-]+\s+){0,2}?)"
-                 r"(group|arm)s?\b", after, re.I)
+                 r"((?:group|arm)s?\b(?:\s+(?-i:[A-Z0-9]{1,3})\b)?)", after, re.I)
     if m and words_after and words_after[0] not in {"were", "was"}:
         return (m.group(1) + m.group(2)).strip()  # "5 patients (Group A)", "from the placebo group"
     return None

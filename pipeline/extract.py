@@ -58,7 +58,7 @@ def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],
                  for sp in sdoc.spans[nlp.SPANS_KEY]]
         for c in spans.choose(sdoc.text, cands):
             parsed.extend((s_start, sdoc.text, c, i, j) for i, j in spans.items(sdoc.text, c))
-    aliases = _drug_aliases(view.text, chosen, r, parsed)
+    aliases = _drug_aliases(view.text, sents, r, parsed)
     for s_start, sentence, c, i, j in parsed:
         fields = _fields(sentence, c, i, j, r, aliases)
         if fields is None:
@@ -83,12 +83,13 @@ def _fields(sentence: str, c: spans.Candidate, i: int, j: int, r: rules.Rules,
     return {**fields, **{k: v for k, v in extra.items() if v is not None or k not in fields}}
 
 
-def _drug_aliases(text: str, chosen: list[tuple[int, int]], r: rules.Rules,
+def _drug_aliases(text: str, sents: list[tuple[int, int]], r: rules.Rules,
                   parsed: list) -> dict[str, str]:
     # The abbreviation detector only matters for doses, so documents without one skip it.
+    # A short form is often defined in a sentence without numbers, so all sentences count.
     if not any(c.label == "DOSE" for _, _, c, _, _ in parsed):
         return {}
-    return abbreviations.drug_aliases(text, chosen, r.lexicon("drugs"))
+    return abbreviations.drug_aliases(text, sents, r.lexicon("drugs"))
 
 
 def _context_fields(label: str, sentence: str, start: int, end: int, r: rules.Rules,
