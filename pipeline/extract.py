@@ -51,13 +51,15 @@ def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],
              r: rules.Rules, version: str) -> Iterator[Mention]:
     chosen = _candidate_sentences(view.text, sents, _candidate_scan(r.version))
     pipeline = nlp.get()
-    texts = (view.text[s:e] for s, e in chosen)
+    texts = [view.text[s:e] for s, e in chosen]
     parsed: list[tuple[int, str, spans.Candidate, int, int]] = []
-    for (s_start, _), sdoc in zip(chosen, pipeline.pipe(texts, batch_size=BATCH_SIZE)):
+    qualifiers = tuple(r.table("pct_qualifiers"))
+    # The sentence string is used, never ``sdoc.text``: spaCy rebuilds that from tokens.
+    for (s_start, _), text, sdoc in zip(chosen, texts, pipeline.pipe(texts, batch_size=BATCH_SIZE)):
         cands = [spans.Candidate(sp.label_, sp.id_, sp.start_char, sp.end_char)
                  for sp in sdoc.spans[nlp.SPANS_KEY]]
-        for c in spans.choose(sdoc.text, cands):
-            parsed.extend((s_start, sdoc.text, c, i, j) for i, j in spans.items(sdoc.text, c))
+        for c in spans.choose(text, cands, qualifiers):
+            parsed.extend((s_start, text, c, i, j) for i, j in spans.items(text, c))
     aliases = _drug_aliases(view.text, sents, r, parsed)
     for s_start, sentence, c, i, j in parsed:
         fields = _fields(sentence, c, i, j, r, aliases)
@@ -132,33 +134,25 @@ def _candidate_sentences(text: str, sents: list[tuple[int, int]],
     A bare digit (a year, a page) is not enough: a sentence needs a percent sign, "n =", a
     number before a unit, a fraction word, or a population noun with a number.
     """
-    strong: list[int] = []
-    for m in scan.marks.finditer(text):
-        if m.group(1) is None or m.group(1).lower() in scan.units:
-            strong.append(m.start())
-    people: list[int] = []
-    numbers = [m.start() for m in _DIGIT.finditer(text)]
-    for m in _WORD.finditer(text):
-        word = m.group().lower()
-        if word in scan.strong:
-            strong.append(m.start())
-        elif word in scan.people:
-            people.append(m.start())
-        elif word in scan.numbers:
-            numbers.append(m.start())
-    strong.sort()
-    numbers.sort()
-    return [(s, e) for s, e in sents
-            if _any_in(strong, s, e) or (_any_in(people, s, e) and _any_in(numbers, s, e))]
+    marks = [m.start() for m in scan.marks.finditer(text)
+             if m.group(1) is None or m.group(1).lower() in scan.units]
+    lower = text.lower()
+    out = []
+    for s, e in sents:
+        k = bisect_left(marks, s)
+        if k < len(marks) and marks[k] < e:
+            out.append((s, e))
+            continue
+        words = set(_WORD.findall(lower, s, e))
+        if not words.isdisjoint(scan.strong) or (
+                not words.isdisjoint(scan.people)
+                and (_DIGIT.search(text, s, e) or not words.isdisjoint(scan.numbers))):
+            out.append((s, e))
+    return out
 
 
-_DIGIT = re.compile(r"\d+")
-_WORD = re.compile(r"[A-Za-z]{3,}")
-
-
-def _any_in(positions: list[int], start: int, end: int) -> bool:
-    k = bisect_left(positions, start)
-    return k < len(positions) and positions[k] < end
+_DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"[a-z]{3,}")
 
 
 def _citations(doc: Document, view: normalize.View, version: str,

@@ -8,6 +8,7 @@ relative to the sentence text the matches came from.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from pipeline import values
@@ -68,10 +69,37 @@ def resolve(cands: list[Candidate]) -> list[Candidate]:
     return sorted(kept, key=lambda c: (c.start, c.end))
 
 
-def choose(sentence: str, cands: list[Candidate]) -> list[Candidate]:
-    """Trimmed, acceptable, non-overlapping candidates of one sentence."""
+def with_qualifier(sentence: str, c: Candidate, qualifiers: tuple[str, ...]) -> Candidate:
+    """Extend a percentage left over a qualifier: "~47%", "up to 33%", "more than 10%".
+
+    Done here rather than in token patterns: a pattern starting with a word list is tested
+    at every token, and this is one regex test per percentage.
+    """
+    if c.label != "PERCENTAGE" or not sentence[c.start:c.start + 1].isdigit():
+        return c  # word fractions ("two-thirds") are approximate already and keep their span
+    m = _qualifier_regex(qualifiers).search(sentence, max(0, c.start - 24), c.start)
+    return c._replace(start=m.start(1)) if m else c
+
+
+@lru_cache(maxsize=8)
+def _qualifier_regex(qualifiers: tuple[str, ...]) -> re.Pattern[str]:
+    body = "|".join(re.escape(q) for q in sorted(qualifiers, key=len, reverse=True))
+    # A word qualifier starts at a word boundary; a symbol may touch the number ("~47%").
+    return re.compile(rf"(?<![\w])({body})\s*$", re.I)
+
+
+def choose(sentence: str, cands: list[Candidate],
+           qualifiers: tuple[str, ...] = ()) -> list[Candidate]:
+    """Trimmed, acceptable, qualified, non-overlapping candidates of one sentence.
+
+    Args:
+        sentence: the sentence the candidates index.
+        cands: the rule matches.
+        qualifiers: words and symbols that may precede a percentage (pct_qualifiers.tsv).
+    """
     trimmed = (trim(sentence, c) for c in cands)
-    return resolve([c for c in trimmed if c.end > c.start and acceptable(sentence, c)])
+    kept = [c for c in trimmed if c.end > c.start and acceptable(sentence, c)]
+    return resolve([with_qualifier(sentence, c, qualifiers) for c in kept])
 
 
 def items(sentence: str, c: Candidate) -> list[tuple[int, int]]:

@@ -111,30 +111,34 @@ def sample_size_fields(text: str, rules: Rules) -> dict[str, Any]:
 
 def percentage_fields(text: str, rules: Rules) -> dict[str, Any]:
     """Value or bounds of a PERCENTAGE span, with an approximate/bound qualifier."""
-    lower = text.lower()
-    qualifier = _qualifier(lower, rules)
+    lower = text.lower().strip()
+    qualifier, skip = _qualifier(lower, rules)
     fractions = rules.table("fractions")
+    body = lower[skip:].lstrip()
     for phrase in sorted(fractions, key=len, reverse=True):
-        if re.search(rf"\b{re.escape(phrase)}\b", lower):
+        # Only a fraction that opens the span: "first half of the year" is no percentage.
+        if re.match(rf"{re.escape(phrase)}\b", body) and not re.search(r"\d", body):
             return {"value": float(fractions[phrase]), "low": None, "high": None,
                     "unit": "%", "qualifier": qualifier or "approx"}
-    one_in = re.search(r"\bone in (\d+)", lower)
-    if one_in:
-        return {"value": round(100 / float(one_in.group(1)), 1), "low": None, "high": None,
-                "unit": "%", "qualifier": qualifier}
+    one_in = re.fullmatch(r"(\S+)\s+in\s+(\d+)", body)
+    if one_in:  # "one in 20" = 5%; other "k in n" spans are not read as percentages
+        ok = one_in.group(1) in {"one", "1"} and float(one_in.group(2)) > 0
+        return {"value": round(100 / float(one_in.group(2)), 1) if ok else None, "low": None,
+                "high": None, "unit": "%", "qualifier": qualifier}
     out = bounds(text, numbers(text))
     return {**out, "unit": "%", "qualifier": qualifier}
 
 
-def _qualifier(lower: str, rules: Rules) -> str | None:
+def _qualifier(lower: str, rules: Rules) -> tuple[str | None, int]:
+    """The qualifier a span opens with and its length ("up to 33%" -> upper_bound, 5)."""
     table = rules.table("pct_qualifiers")
     for phrase in sorted(table, key=len, reverse=True):
         # Symbols ("~", ">") need no word boundary; words do ("over" but not "overall").
         if lower.startswith(phrase) and (not phrase[-1].isalpha()
                                          or re.match(rf"{re.escape(phrase)}\b", lower)):
-            return table[phrase]
+            return table[phrase], len(phrase)
     # "from 40% to as high as 80%" starts with "from": a range, not a bound.
-    return None
+    return None, 0
 
 
 PARSERS = {"DOSE": dose_fields, "SAMPLE_SIZE": sample_size_fields, "PERCENTAGE": percentage_fields}

@@ -176,8 +176,12 @@ PERCENTAGES = [
     ("Yields rose by >10% in dry years.", ">10%", {"value": 10.0, "qualifier": "lower_bound"}),
     ("The range was about 5\u201320% of the total.", "about 5\u201320%",
      {"low": 5.0, "high": 20.0, "qualifier": "approx"}),
-    ("Nearly 12 per cent relapsed.", "12 per cent", {"value": 12.0, "measure": "relapse"}),
-    ("About 15 percent of users relapsed.", "15 percent", {"value": 15.0}),
+    ("Nearly 12 per cent relapsed.", "Nearly 12 per cent",
+     {"value": 12.0, "qualifier": "approx", "measure": "relapse"}),
+    ("Relapse hit 12 per cent by week 4.", "12 per cent", {"value": 12.0, "qualifier": None}),
+    ("About 15 percent of users relapsed.", "About 15 percent", {"value": 15.0}),
+    ("About two-thirds of patients stayed abstinent.", "two-thirds",
+     {"value": 66.7, "qualifier": "approx"}),
     ("Capacity reached \u223c16 wt% in tests.", "\u223c16 wt%", {"value": 16.0}),
     ("Al was found at a weight% of 0.34 in the sample.", "weight% of 0.34", {"value": 0.34}),
     ("Spikes occur on 9.8 and 3.4% of orbits.", "9.8", {"value": 9.8, "unit": "%"}),
@@ -209,6 +213,8 @@ TRAPS = [
     ("See Addiction 2013; 108: 1-12.", "108: 1-12"),
     ("Adverse events occurred in 13 patients overall.", "13 patients"),
     ("Another nine patients withdrew.", "nine patients"),
+    ("In the first half of the year, pain fell by 3 points.", "first half"),
+    ("Of 5 in 10 trials, none was blinded.", "5 in 10"),
 ]
 
 
