@@ -11,6 +11,7 @@ import re
 import threading
 import warnings
 from collections.abc import Iterable
+from functools import lru_cache
 
 from spacy.language import Language
 
@@ -40,7 +41,11 @@ def drug_aliases(text: str, sentences: Iterable[tuple[int, int]],
         sentences: (start, end) spans of ``text`` worth checking.
         drugs: lower-case drug names (rules/lexicons/drugs.txt).
     """
-    chosen = [text[s:e] for s, e in sentences if _SHORT_FORM.search(text, s, e)]
+    named = _names(drugs)
+    # Only where a listed drug stands just before the bracket can the long form name a drug.
+    chosen = [text[s:e] for s, e in sentences
+              if any(named.search(text, max(s, m.start() - _LONG_FORM_REACH), m.start())
+                     for m in _SHORT_FORM.finditer(text, s, e))]
     if not chosen:
         return {}
     aliases: dict[str, str] = {}
@@ -55,6 +60,15 @@ def drug_aliases(text: str, sentences: Iterable[tuple[int, int]],
             if drug and short.text.lower() != drug:
                 aliases.setdefault(short.text, drug)
     return aliases
+
+
+_LONG_FORM_REACH = 60  # characters before "(" searched for a drug name
+
+
+@lru_cache(maxsize=4)
+def _names(drugs: frozenset[str]) -> re.Pattern[str]:
+    body = "|".join(re.escape(d) for d in sorted(drugs, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z])(?:{body})", re.I)
 
 
 def _drug_in(long_form: str, drugs: frozenset[str]) -> str | None:
