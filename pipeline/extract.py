@@ -55,7 +55,8 @@ def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],
     parsed: list[tuple[int, str, spans.Candidate, int, int]] = []
     qualifiers = tuple(r.table("pct_qualifiers"))
     # The sentence string is used, never ``sdoc.text``: spaCy rebuilds that from tokens.
-    for (s_start, _), text, sdoc in zip(chosen, texts, pipeline.pipe(texts, batch_size=BATCH_SIZE)):
+    sdocs = pipeline.pipe(texts, batch_size=BATCH_SIZE)
+    for (s_start, _), text, sdoc in zip(chosen, texts, sdocs):
         cands = [spans.Candidate(sp.label_, sp.id_, sp.start_char, sp.end_char)
                  for sp in sdoc.spans[nlp.SPANS_KEY]]
         for c in spans.choose(text, cands, qualifiers):

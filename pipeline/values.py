@@ -15,7 +15,9 @@ from pipeline.rules import Rules
 NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|(?<![\w])\d*\.?\d+")
 _WORD = re.compile(r"[A-Za-z]+")
 # Two numbers joined as a range: "40-80%", "0.5 to 1", "from 12% to just 2%", "between 5 and 9".
-_RANGE_SEP = re.compile(r"\d\s*%?\s*(?:-|to|and)\s*(?:[a-z]+\s+){0,3}[~∼]?\d")
+# The first bound may carry its own unit: "0.5 mg/kg to 1 mg/kg".
+_RANGE_SEP = re.compile(r"\d\s*(?:%|[A-Za-zµ·]+(?:\s*/\s*[A-Za-z]+)*)?\s*(?:-|to|and)\s*"
+                        r"(?:[a-z]+\s+){0,3}[~∼]?\d")
 _UNIT_TAIL = re.compile(r".*\d\s*([A-Za-zµ].*)$", re.S)
 
 

@@ -72,6 +72,10 @@ DOSES = [
      {"low": 0.5, "high": 1.0, "value": None, "unit": "mg/kg"}),
     ("Doses of 0.5-1.0 mg/kg/h were infused.", "0.5-1.0 mg/kg/h",
      {"low": 0.5, "high": 1.0, "unit": "mg/kg/h"}),
+    ("Ketamine was given at 0.5 mg/kg to 1 mg/kg over a week.", "0.5 mg/kg to 1 mg/kg",
+     {"low": 0.5, "high": 1.0, "unit": "mg/kg", "rule_id": "dose.range_units"}),
+    ("The stock was 41.73 mg/mL. It was diluted.", "41.73 mg/mL", {"value": 41.73,
+                                                               "unit": "mg/ml"}),
     # coordinated lists: one mention per value, the unit shared
     ("Both doses of ketamine (5 and 10 mg/kg) worked.", "5",
      {"value": 5.0, "unit": "mg/kg", "drug": "ketamine", "rule_id": "dose.pair"}),
