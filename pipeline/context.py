@@ -103,6 +103,8 @@ def _reports_outcome(before: str, after: str, rules: Rules) -> bool:
     verb_after = m.group(1).lower() if m else ""
     if verb_after in rules.lexicon("enrolment_words"):
         return False  # "the remaining 53 patients were randomly divided": still the sample
+    if _SHARE_AFTER.match(after) or _PART_OF.search(before):
+        return True  # "13 patients (8%) ...", "19 of the 21 patients": parts of a sample
     if words_before and words_before[-1] in cues:
         return True
     # "occurred in 13 patients", "refused by nine patients": verb + preposition + count.
@@ -110,6 +112,11 @@ def _reports_outcome(before: str, after: str, rules: Rules) -> bool:
             and words_before[1] in {"in", "by", "among", "for"}):
         return True
     return verb_after in verbs
+
+
+# A count with its share in brackets, and the second count of "k of (the) n".
+_SHARE_AFTER = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s*%")
+_PART_OF = re.compile(r"\d\s*(?:\(\s*\d+(?:\.\d+)?\s*%\s*\)\s*)?of\s+(?:the\s+)?$")
 
 
 # The verb right after a count, past an optional bracket and auxiliary:

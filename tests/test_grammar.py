@@ -217,6 +217,8 @@ TRAPS = [
     ("See Addiction 2013; 108: 1-12.", "108: 1-12"),
     ("Adverse events occurred in 13 patients overall.", "13 patients"),
     ("Another nine patients withdrew.", "nine patients"),
+    ("Nausea was seen in 13 patients (8%) overall.", "13 patients"),
+    ("Pain resolved in 19 of the 21 patients treated.", "21 patients"),
     ("In the first half of the year, pain fell by 3 points.", "first half"),
     ("Of 5 in 10 trials, none was blinded.", "5 in 10"),
 ]
