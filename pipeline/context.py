@@ -32,6 +32,12 @@ def route(sentence: str, start: int, end: int, rules: Rules) -> str | None:
     return table[m.group().lower()] if m else None
 
 
+def is_dose(sentence: str, end: int, rules: Rules) -> bool:
+    """False when the word after a mass makes it a yield or flux ("484 g m-2")."""
+    after = sentence[end:end + 12].split()[:1]
+    return not (after and after[0].lower().strip(".,;)") in rules.lexicon("not_dose_after"))
+
+
 def drug(sentence: str, start: int, end: int, rules: Rules,
          extra: dict[str, str] | None = None) -> str | None:
     """Nearest drug name in the sentence (abbreviations mapped through ``extra``)."""

@@ -99,6 +99,8 @@ def _context_fields(label: str, sentence: str, start: int, end: int, r: rules.Ru
                     rule_id: str = "", aliases: dict[str, str] | None = None
                     ) -> dict[str, object] | None:
     if label == "DOSE":
+        if not context.is_dose(sentence, end, r):
+            return None
         return {"route": context.route(sentence, start, end, r),
                 "drug": context.drug(sentence, start, end, r, aliases)}
     if label == "PERCENTAGE":

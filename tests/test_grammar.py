@@ -218,6 +218,8 @@ TRAPS = [
     ("Adverse events occurred in 13 patients overall.", "13 patients"),
     ("Another nine patients withdrew.", "nine patients"),
     ("Nausea was seen in 13 patients (8%) overall.", "13 patients"),
+    ("Panicle yield (484 g m\u22122) was high.", "484 g"),
+    ("A flux of 0.18 g CO2 m\u22122 h\u22121 was measured.", "0.18 g"),
     ("Pain resolved in 19 of the 21 patients treated.", "21 patients"),
     ("In the first half of the year, pain fell by 3 points.", "first half"),
     ("Of 5 in 10 trials, none was blinded.", "5 in 10"),
