@@ -49,9 +49,17 @@ def drug(sentence: str, start: int, end: int, rules: Rules,
     for m, name in found:
         # Distance 0 inside the span, so "0.2 mg/kg mc ketamine" keeps its own drug.
         dist = max(0, start - m.end() if m.end() <= start else m.start() - end)
+        gap = sentence[m.end():start] if m.end() <= start else sentence[end:m.start()]
+        if _CLOSED.search(gap):
+            # "ketamine (5 and 10 mg/kg) and NBQX (...)": a bracket closed in between
+            # separates the dose from that name, so any unseparated name wins.
+            dist += len(sentence)
         if best is None or dist < best[0]:
             best = (dist, name)
     return best[1] if best else None
+
+
+_CLOSED = re.compile(r"[)\];]")
 
 
 @lru_cache(maxsize=64)

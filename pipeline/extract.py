@@ -80,7 +80,9 @@ def _fields(sentence: str, c: spans.Candidate, i: int, j: int, r: rules.Rules,
         fields["unit"] = values.unit_of(sentence[c.start:c.end], r)  # list items share a unit
     if fields.get("value") is None and fields.get("low") is None:
         return None
-    extra = _context_fields(c.label, sentence, i, j, r, c.rule_id, aliases)
+    # List items take route and drug from the whole list: "(5 and 10 mg/kg, i.p.)".
+    whole = (c.start, c.end) if c.label == "DOSE" else (i, j)
+    extra = _context_fields(c.label, sentence, *whole, r, c.rule_id, aliases)
     if extra is None:
         return None
     return {**fields, **{k: v for k, v in extra.items() if v is not None or k not in fields}}

@@ -84,6 +84,11 @@ DOSES = [
     ("Mice received 2.5, 5 and 10 mg/kg ketamine.", "2.5", {"value": 2.5, "unit": "mg/kg"}),
     ("Mice received 2.5, 5 and 10 mg/kg ketamine.", ("5", 1), {"value": 5.0, "unit": "mg/kg"}),
     ("Mice received 2.5, 5 and 10 mg/kg ketamine.", "10 mg/kg", {"value": 10.0, "unit": "mg/kg"}),
+    ("Ketamine (5 and 10 mg/kg) and NBQX (5 and 10 mg/kg) cut intake.", "10 mg/kg",
+     {"value": 10.0, "drug": "ketamine"}),
+    ("Ketamine (5 and 10 mg/kg) and NBQX (5 and 10 mg/kg) cut intake.", ("5", 1),
+     {"value": 5.0, "drug": "nbqx"}),
+    ("Rats got ketamine (5 and 10 mg/kg, i.p.) daily.", "5", {"route": "i.p."}),
     ("Either 1 or 2 mg lorazepam was given.", "1", {"value": 1.0, "unit": "mg",
                                                      "drug": "lorazepam"}),
     # the number of "n=12" is a sample size, not the first of a dose list
@@ -269,6 +274,73 @@ def test_n_equals_is_kept_next_to_a_dose_pair():
     text = "Subjects (n=12 and 0.41 mg/ kg ketamine) were tested."
     found = {(m.label, m.text) for m in mentions(text)}
     assert found == {("SAMPLE_SIZE", "n=12"), ("DOSE", "0.41 mg/ kg")}
+
+
+# The seed examples quoted in issue 3, found where they stand in raw/ (file prefix, label,
+# span text, occurrence, fields).
+SEEDS = [
+    ("000", "DOSE", "20 mg/kg", 0, {"value": 20.0, "unit": "mg/kg", "drug": "ketamine"}),
+    ("000", "DOSE", "0.41 mg/ kg", 0, {"value": 0.41, "unit": "mg/kg", "drug": "ketamine"}),
+    ("000", "DOSE", "2 mg", 0, {"value": 2.0, "unit": "mg", "drug": "lorazepam"}),
+    ("000", "DOSE", "2.0 mg/kg", 0, {"value": 2.0, "route": "i.m.", "drug": "ketamine"}),
+    ("000", "DOSE", "60 mg/kg", 0, {"value": 60.0, "route": "i.p.", "drug": "ketamine"}),
+    ("000", "DOSE", "5", None, {"value": 5.0, "unit": "mg/kg", "drug": "ketamine"}),
+    ("000", "DOSE", "10 mg/kg", 0, {"value": 10.0, "unit": "mg/kg", "drug": "ketamine"}),
+    ("000", "DOSE", "0.2 mg/kg", 0, {"value": 0.2, "drug": "ketamine"}),
+    ("002", "DOSE", "2.0 mg/kg body weight", 0, {"value": 2.0, "unit": "mg/kg"}),
+    ("000", "SAMPLE_SIZE", "n \u00bc 111", 0, {"value": 111.0}),
+    ("000", "SAMPLE_SIZE", "n \u00bc 26", 0, {"value": 26.0}),
+    ("000", "SAMPLE_SIZE", "n \u00bc 27", 0, {"value": 27.0}),
+    ("000", "SAMPLE_SIZE", "70 detoxified heroin-dependent patients", 0,
+     {"value": 70.0, "population": "detoxified heroin-dependent patients"}),
+    ("000", "SAMPLE_SIZE", "8 cocaine dependent males", 0, {"value": 8.0}),
+    ("002", "SAMPLE_SIZE", "37 alcohol abusers", 0, {"value": 37.0}),
+    ("000", "SAMPLE_SIZE", "Fifty nine detoxified heroin dependent patients", 0, {"value": 59.0}),
+    ("002", "SAMPLE_SIZE", "Fifty-nine patients", 0, {"value": 59.0}),
+    ("000", "SAMPLE_SIZE", "Four subjects", 0, {"value": 4.0}),
+    ("000", "PERCENTAGE", "33.3%", 0, {"value": 33.3}),
+    ("000", "PERCENTAGE", "40-80%", 0, {"low": 40.0, "high": 80.0, "measure": "relapse"}),
+    ("000", "PERCENTAGE", "65-70%", 0, {"low": 65.0, "high": 70.0}),
+    ("000", "PERCENTAGE", "~47%", 0, {"value": 47.0, "qualifier": "approx"}),
+    ("002", "PERCENTAGE", "from 40% to as high as 80%", 0, {"low": 40.0, "high": 80.0}),
+    ("002", "PERCENTAGE", "up to 33%", 0, {"value": 33.0, "qualifier": "upper_bound"}),
+    ("002", "PERCENTAGE", "Half of the patients", 0, {"value": 50.0}),
+    ("003", "PERCENTAGE", "two-thirds", 0, {"value": 66.7, "measure": "abstinence"}),
+    ("003", "PERCENTAGE", "a quarter", 0, {"value": 25.0}),
+    ("003", "PERCENTAGE", "one in 20", 0, {"value": 5.0}),
+]
+SEED_TRAPS = [("004", "480-626"), ("002", "2024;25(2):206-211"), ("000", "p < .01"),
+              ("000", "ps \u00bc 0.012"), ("002", "18-65 years")]
+
+
+@lru_cache(maxsize=None)
+def _seed(prefix: str):
+    from conftest import RAW
+    from pipeline import ingest
+
+    [path] = [p for p in ingest.list_inputs(RAW) if p.name.startswith(prefix)]
+    doc = ingest.read(path, RAW)
+    return doc.text, [m for m in extract.document(doc).mentions if m.label in NUMERIC]
+
+
+@pytest.mark.parametrize(("prefix", "label", "span", "nth", "fields"), SEEDS,
+                         ids=[f"{c[0]}-{c[2][:25]}" for c in SEEDS])
+def test_seed_examples(prefix, label, span, nth, fields):
+    text, found = _seed(prefix)
+    hits = [m for m in found if m.label == label and m.text == span]
+    assert hits, f"{label} {span!r} not found in seed {prefix}"
+    m = hits[nth or 0]
+    assert text[m.start:m.end] == span
+    for key, expected in fields.items():
+        got = getattr(m, key)
+        assert got == (pytest.approx(expected) if isinstance(expected, float) else expected), key
+
+
+@pytest.mark.parametrize(("prefix", "trap"), SEED_TRAPS, ids=[t for _, t in SEED_TRAPS])
+def test_seed_traps(prefix, trap):
+    text, found = _seed(prefix)
+    start = text.index(trap)
+    assert not [m for m in found if m.start < start + len(trap) and start < m.end]
 
 
 _ALPHABET = st.sampled_from(list("0123456789 .,;:-/%()=¼~n") + [
