@@ -127,7 +127,7 @@ class _Scan:
 def _candidate_scan(version: str) -> _Scan:
     r = rules.load()
     units = (set(r.lexicon("mass_units")) | {"per", "percent", "pct", "wt", "weight", "vol"})
-    return _Scan(re.compile(r"%|\b[nN]\s?[=¼]|\b[Oo]ne in\b|\d\s?([A-Za-zµ]+)"),
+    return _Scan(re.compile(r"%|\b[nN]\s*[=¼]|\b[Oo]ne in\b|\d\s?([A-Za-zµ]+)"),
                  frozenset(units), r.lexicon("fraction_words"), r.lexicon("population"),
                  frozenset(r.table("number_words")) - {"one"})
 
