@@ -116,8 +116,8 @@ def _context_fields(label: str, sentence: str, start: int, end: int, r: rules.Ru
 class _Scan:
     """What makes a sentence worth tokenizing, from the rule lexicons."""
 
-    marks: re.Pattern[str]  # "%", "n =", "one in", a number glued or spaced to a word
-    units: frozenset[str]  # words that make "<number> <word>" a dose or percentage
+    marks: re.Pattern[str]  # "%", "n = 3", "one in 20": enough on their own
+    units: frozenset[str]  # unit words: a dose or percentage with a digit in the sentence
     strong: frozenset[str]  # words that alone may start a match (fractions)
     people: frozenset[str]  # population nouns: need a number in the same sentence
     numbers: frozenset[str]  # number words
@@ -126,38 +126,45 @@ class _Scan:
 @lru_cache(maxsize=4)
 def _candidate_scan(version: str) -> _Scan:
     r = rules.load()
-    units = (set(r.lexicon("mass_units")) | {"per", "percent", "pct", "wt", "weight", "vol"})
-    return _Scan(re.compile(r"%|\b[nN]\s*[=¼]|\b[Oo]ne in\b|\d\s?([A-Za-zµ]+)"),
-                 frozenset(units), r.lexicon("fraction_words"), r.lexicon("population"),
-                 frozenset(r.table("number_words")) - {"one"})
+    units = set(r.lexicon("mass_units")) | {"per", "percent", "pct"}
+    return _Scan(re.compile(r"%|[nN]\s*[=¼]\s*\d|[Oo]ne in \d"), frozenset(units),
+                 r.lexicon("fraction_words"), r.lexicon("population"),
+                 frozenset(r.table("number_words")))
+
+
+# ASCII letters stay (folded to lower case), every other byte becomes a space. Encoding with
+# errors="replace" gives one byte per character, so offsets do not move; bytes.translate is fast.
+_LETTERS_ONLY = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32
+                      for c in range(256))
 
 
 def _candidate_sentences(text: str, sents: list[tuple[int, int]],
                          scan: _Scan) -> list[tuple[int, int]]:
     """Sentences in which some rule could match; spaCy never sees the others.
 
-    A bare digit (a year, a page) is not enough: a sentence needs a percent sign, "n =", a
-    number before a unit, a fraction word, or a population noun with a number.
+    A bare digit (a year, a page) is not enough: a sentence needs a percent sign, "n =",
+    a fraction word, a unit word and a digit, or a population noun and a number.
     """
-    marks = [m.start() for m in scan.marks.finditer(text)
-             if m.group(1) is None or m.group(1).lower() in scan.units]
-    lower = text.lower()
+    marks = [m.start() for m in scan.marks.finditer(text)]
+    clean = text.encode("ascii", "replace").translate(_LETTERS_ONLY).decode("ascii")
     out = []
     for s, e in sents:
         k = bisect_left(marks, s)
         if k < len(marks) and marks[k] < e:
             out.append((s, e))
             continue
-        words = set(_WORD.findall(lower, s, e))
-        if not words.isdisjoint(scan.strong) or (
-                not words.isdisjoint(scan.people)
-                and (_DIGIT.search(text, s, e) or not words.isdisjoint(scan.numbers))):
+        words = set(clean[s:e].split())
+        if not words.isdisjoint(scan.strong):
+            out.append((s, e))
+            continue
+        digit = _DIGIT.search(text, s, e) is not None
+        counted = not words.isdisjoint(scan.people) and (digit or not words.isdisjoint(scan.numbers))
+        if counted or (digit and not words.isdisjoint(scan.units)):
             out.append((s, e))
     return out
 
 
 _DIGIT = re.compile(r"\d")
-_WORD = re.compile(r"[a-z]{3,}")
 
 
 def _citations(doc: Document, view: normalize.View, version: str,
