@@ -65,6 +65,9 @@ DOSES = [
      {"value": 2.0, "unit": "mg/kg", "drug": "ketamine"}),
     ("Patients took 1,000 mg acamprosate daily.", "1,000 mg",
      {"value": 1000.0, "unit": "mg", "drug": "acamprosate"}),
+    ("Docetaxel 75 mg/m2 was given every 3 weeks.", "75 mg/m2", {"value": 75.0,
+                                                             "unit": "mg/m\u00b2"}),
+    ("Heparin 80 IU/kg was given as a bolus.", "80 IU/kg", {"value": 80.0, "unit": "IU/kg"}),
     # ranges: both bounds
     ("Doses of 0.5\u20131 mg/kg ketamine were used.", "0.5\u20131 mg/kg",
      {"low": 0.5, "high": 1.0, "value": None, "unit": "mg/kg"}),
