@@ -60,6 +60,13 @@ def drug(sentence: str, start: int, end: int, rules: Rules,
 
 
 _CLOSED = re.compile(r"[)\];]")
+# How far before a dose's sentence a drug named earlier in the paragraph is looked for.
+DRUG_LOOKBACK = 300
+
+
+def last_drug(text: str, rules: Rules, extra: dict[str, str] | None = None) -> str | None:
+    """The drug named last in ``text`` (the paragraph just before a dose's sentence)."""
+    return drug(text, len(text), len(text), rules, extra)
 
 
 @lru_cache(maxsize=64)

@@ -66,6 +66,10 @@ def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],
         fields = _fields(sentence, c, i, j, r, aliases)
         if fields is None:
             continue
+        if c.label == "DOSE" and fields.get("drug") is None:
+            # "The dose was 0.8 mg/kg": the drug is named earlier in the paragraph.
+            lead = view.text[max(0, s_start - context.DRUG_LOOKBACK):s_start]
+            fields["drug"] = context.last_drug(lead.split("\n\n")[-1], r, aliases)
         start = view.to_canonical(s_start + i)
         end = view.to_canonical_end(s_start + j)
         yield Mention(doc.doc_id, doc.source, c.label, start, end, doc.text[start:end],

@@ -119,6 +119,10 @@ DOSES = [
      {"drug": "ketamine"}),
     ("Lorazepam 2 mg and ketamine 0.5 mg/kg were compared.", "0.5 mg/kg", {"drug": "ketamine"}),
     ("The 0.2 mg/kg mc ketamine group did better.", "0.2 mg/kg", {"drug": "ketamine"}),
+    ("Ketamine infusions lasted 40 minutes. The dose was 0.8 mg/kg in each session.",
+     "0.8 mg/kg", {"drug": "ketamine"}),
+    ("Ketamine was used.\n\nThe dose was 0.8 mg/kg in each session.", "0.8 mg/kg",
+     {"drug": None}),
 ]
 
 SAMPLE_SIZES = [
