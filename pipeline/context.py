@@ -34,8 +34,17 @@ def route(sentence: str, start: int, end: int, rules: Rules) -> str | None:
 
 def is_dose(sentence: str, end: int, rules: Rules) -> bool:
     """False when the word after a mass makes it a yield or flux ("484 g m-2")."""
-    after = sentence[end:end + 12].split()[:1]
-    return not (after and after[0].lower().strip(".,;)") in rules.lexicon("not_dose_after"))
+    return _next_word(sentence, end) not in rules.lexicon("not_dose_after")
+
+
+def is_percentage(sentence: str, end: int, rules: Rules) -> bool:
+    """False for a confidence level ("95% CI") rather than a reported percentage."""
+    return _next_word(sentence, end) not in rules.lexicon("not_percentage_after")
+
+
+def _next_word(sentence: str, end: int) -> str:
+    after = sentence[end:end + 16].split()[:1]
+    return after[0].lower().strip(".,;:)") if after else ""
 
 
 def drug(sentence: str, start: int, end: int, rules: Rules,

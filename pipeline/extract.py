@@ -110,6 +110,8 @@ def _context_fields(label: str, sentence: str, start: int, end: int, r: rules.Ru
         return {"route": context.route(sentence, start, end, r),
                 "drug": context.drug(sentence, start, end, r, aliases)}
     if label == "PERCENTAGE":
+        if not context.is_percentage(sentence, end, r):
+            return None
         return {"measure": context.measure(sentence, start, end, r)}
     if label == "SAMPLE_SIZE":
         return context.sample_size(sentence, start, end, rule_id, r)
@@ -147,7 +149,7 @@ def _candidate_sentences(text: str, sents: list[tuple[int, int]],
     """Sentences in which some rule could match; spaCy never sees the others.
 
     A bare digit (a year, a page) is not enough: a sentence needs a percent sign, "n =",
-    a fraction word, a unit word and a digit, or a population noun and a number.
+    a fraction word, or a number (digits or words) with a unit word or a population noun.
     """
     marks = [m.start() for m in scan.marks.finditer(text)]
     clean = text.encode("ascii", "replace").translate(_LETTERS_ONLY).decode("ascii")
@@ -162,8 +164,8 @@ def _candidate_sentences(text: str, sents: list[tuple[int, int]],
             out.append((s, e))
             continue
         digit = _DIGIT.search(text, s, e) is not None
-        counted = not words.isdisjoint(scan.people) and (digit or not words.isdisjoint(scan.numbers))
-        if counted or (digit and not words.isdisjoint(scan.units)):
+        number = digit or not words.isdisjoint(scan.numbers)
+        if number and not (words.isdisjoint(scan.people) and words.isdisjoint(scan.units)):
             out.append((s, e))
     return out
 

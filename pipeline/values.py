@@ -127,8 +127,11 @@ def percentage_fields(text: str, rules: Rules) -> dict[str, Any]:
         ok = one_in.group(1) in {"one", "1"} and float(one_in.group(2)) > 0
         return {"value": round(100 / float(one_in.group(2)), 1) if ok else None, "low": None,
                 "high": None, "unit": "%", "qualifier": qualifier}
-    out = bounds(text, numbers(text))
-    return {**out, "unit": "%", "qualifier": qualifier}
+    found = numbers(text)
+    if not found:  # "Eighty-five percent": a number written in words
+        count, _ = leading_count(body, rules)
+        found = [float(count)] if count is not None else []
+    return {**bounds(text, found), "unit": "%", "qualifier": qualifier}
 
 
 def _qualifier(lower: str, rules: Rules) -> tuple[str | None, int]:

@@ -213,6 +213,9 @@ PERCENTAGES = [
      {"value": 50.0, "measure": "abstinence"}),
     ("This was compared with one in 20 of the controls.", "one in 20", {"value": 5.0}),
     ("Retention was 85% at week 12.", "85%", {"measure": "retention"}),
+    ("Eighty-five percent responded to treatment.", "Eighty-five percent",
+     {"value": 85.0, "measure": "response"}),
+    ("Twenty per cent relapsed.", "Twenty per cent", {"value": 20.0}),
 ]
 
 TRAPS = [
@@ -235,6 +238,7 @@ TRAPS = [
     ("Pain resolved in 19 of the 21 patients treated.", "21 patients"),
     ("In the first half of the year, pain fell by 3 points.", "first half"),
     ("Of 5 in 10 trials, none was blinded.", "5 in 10"),
+    ("The odds ratio was 2.1 (95% CI 1.2-3.4).", "95% CI"),
 ]
 
 
