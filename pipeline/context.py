@@ -173,11 +173,17 @@ def _arm(sentence: str, before: str, after: str, rule_id: str, rules: Rules) -> 
     return None
 
 
+_DOSE_TAIL = re.compile(r"(\d[\d.]*\s*[a-zµ]{1,3}(?:\s*/\s*[a-z]{1,3})*)\s*$")
+
+
 def _arm_name(before: str) -> str:
     """The words naming the arm just before "(n = ...)": "selamectin (n=298)" -> "selamectin"."""
     words: list[str] = []
     # Only the phrase after the last bracket or comma: "(dogs: fenthion, n=81" -> "fenthion".
     phrase = re.split(r"[(),;:]", before.rstrip(" (,;:"))[-1]
+    dose = _DOSE_TAIL.search(phrase)
+    if dose:
+        return dose.group(1)  # "0.5 mg/kg (n = 10) or saline (n = 10)": the arm is the dose
     for w in reversed(_WORDS.findall(phrase[-40:])):
         if w.lower() in _ARM_STOP:
             break

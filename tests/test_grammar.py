@@ -56,6 +56,8 @@ DOSES = [
      {"value": 5.0, "unit": "mg/kg/day", "drug": "topiramate"}),
     ("The infusion ran at 0.5 mg/kg/h for two hours.", "0.5 mg/kg/h",
      {"value": 0.5, "unit": "mg/kg/h"}),
+    ("Dexmedetomidine was then infused at 0.5 \u00b5g/kg/h.", "0.5 \u00b5g/kg/h",
+     {"value": 0.5, "unit": "\u00b5g/kg/h"}),
     ("Ketamine 0.5 mg per kg was infused.", "0.5 mg per kg", {"value": 0.5, "unit": "mg/kg"}),
     ("Rats drank 20mg/kg ethanol.", "20mg/kg", {"value": 20.0, "unit": "mg/kg",
                                                 "drug": "ethanol"}),
@@ -163,6 +165,8 @@ SAMPLE_SIZES = [
     # arm sizes keep a group
     ("Dogs were treated with selamectin (n=298) or ivermectin (n=99).", "n=298",
      {"value": 298.0, "group": "selamectin"}),
+    ("Subjects received 0.5 mg/kg (n = 10) or saline (n = 10).", "n = 10",
+     {"value": 10.0, "group": "0.5 mg/kg"}),
     ("Granisetron or perphenazine (n = 45 each) was given.", "n = 45",
      {"value": 45.0, "group": "each"}),
     ("Both groups of 50 patients were comparable.", "50 patients", {"group": "group"}),
