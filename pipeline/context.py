@@ -141,7 +141,7 @@ def _reports_outcome(before: str, after: str, rules: Rules) -> bool:
     if (len(words_before) == 2 and words_before[0] in verbs
             and words_before[1] in {"in", "by", "among", "for"}):
         return True
-    return verb_after in verbs
+    return verb_after in rules.lexicon("outcome_after")
 
 
 # A count with its share in brackets, and the second count of "k of (the) n".

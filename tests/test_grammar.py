@@ -159,6 +159,7 @@ SAMPLE_SIZES = [
      {"value": 100.0}),
     ("Over 1000 alcoholics were treated this way.", "1000 alcoholics", {"value": 1000.0}),
     ("The trial enrolled only 12 patients.", "12 patients", {"value": 12.0}),
+    ("Thirty rats were observed for 2 h after dosing.", "Thirty rats", {"value": 30.0}),
     ("The remaining 53 patients were randomly divided into 2 groups.", "53 patients",
      {"value": 53.0, "group": None}),
     ("Forty patients were divided into four groups of ten.", "Forty patients",
