@@ -177,9 +177,8 @@ _DIGIT = re.compile(r"\d")
 def _citations(doc: Document, view: normalize.View, version: str,
                found: list[Mention]) -> tuple[list[Mention], list[Reference]]:
     """Citations and reference entries, unlinked: linking needs the whole corpus."""
-    cites = citelink.citation_mentions(doc, view.text, version, view)
-    refs = citelink.reference_records(doc, view.text, version, view)
-    return found + cites, list(refs)
+    cites, refs = citelink.document_citations(doc, view.text, version, view)
+    return found + cites, refs
 
 
 def _with_sentence(m: Mention, doc: Document, view: normalize.View,
