@@ -18,6 +18,7 @@ import os
 import random
 import re
 import tempfile
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,8 @@ PROTECTED = frozenset(
 )
 
 _TOKEN = re.compile(r"[A-Za-z]+|\d+(?:\.\d+)?|[^A-Za-z\d]+")
+# Surnames in author-year citations stay, so that citations survive the word replacements.
+_CITATION = re.compile(r"[A-Z][A-Za-z'-]+(?:\s+(?:et al\.?|and|&)(?:\s+[A-Z][A-Za-z'-]+)?)?,?\s*\(?(?:19|20)\d\d")
 _PARA_SPLIT = re.compile(r"\n[ \t\u00a0]*\n")
 
 
@@ -77,15 +80,19 @@ class _Para:
 
 def _para(text: str) -> _Para:
     tokens = tuple(_TOKEN.findall(text))
-    words, numbers, cuts = [], [], []
+    cited = [m.span() for m in _CITATION.finditer(text)]
+    cited_starts = [c[0] for c in cited]
+    words, numbers, cuts, pos = [], [], [], 0
     for i, tok in enumerate(tokens):
         if tok[0].isdigit():
             numbers.append(i)
-        elif tok.isalpha():
-            if len(tok) > 3 and tok.islower() and tok not in PROTECTED:
+        elif len(tok) > 3 and tok.isalpha() and (tok.islower() or tok.istitle()):
+            k = bisect_right(cited_starts, pos) - 1
+            if tok.lower() not in PROTECTED and not (k >= 0 and pos < cited[k][1]):
                 words.append(i)
         if i and tok[0].isupper() and tokens[i - 1].rstrip().endswith((".", "!", "?")):
             cuts.append(i)
+        pos += len(tok)
     return _Para(tokens, tuple(words), tuple(numbers), tuple(cuts))
 
 
@@ -96,7 +103,7 @@ def _seed_pool(seed_dir: Path) -> tuple[list[_Para], tuple[str, ...]]:
             if chunk.strip():
                 p = _para(chunk.strip("\n"))
                 paras.append(p)
-                vocab.update(p.tokens[i] for i in p.words)
+                vocab.update(p.tokens[i].lower() for i in p.words)
     return paras, tuple(sorted(vocab))
 
 
@@ -113,13 +120,18 @@ def _new_number(tok: str, rng: random.Random) -> str:
 
 
 def _edit(p: _Para, rates: tuple[float, float, float], vocab: Sequence[str], rng: random.Random) -> str:
-    """Apply number changes, word replacements and adjacent-word swaps; return the text."""
+    """Apply number changes, word replacements and adjacent-word swaps; return the text.
+
+    Words longer than three letters are replaced (keeping their capitalization) unless they are
+    protected units or count nouns or part of an author-year citation.
+    """
     num_rate, word_rate, swap_rate = rates
     toks = list(p.tokens)
     for i in rng.sample(p.numbers, round(len(p.numbers) * num_rate)):
         toks[i] = _new_number(toks[i], rng)
     for i in rng.sample(p.words, round(len(p.words) * word_rate)):
-        toks[i] = rng.choice(vocab)
+        word = rng.choice(vocab)
+        toks[i] = word.capitalize() if toks[i][0].isupper() else word
     n_swaps = round(len(p.words) * swap_rate)
     for k in rng.sample(range(len(p.words) - 1), n_swaps) if len(p.words) > 1 else ():
         i, j = p.words[k], p.words[k + 1]
