@@ -162,16 +162,18 @@ def link_copies(mentions: Sequence[Mention], overlaps: Sequence[Overlap], docs: 
     by_doc: dict[str, list[int]] = defaultdict(list)
     for k, m in enumerate(mentions):
         by_doc[m.doc_id].append(k)
+    keys = [(m.label, fold(m.text)) for m in mentions]  # what "the same mention" means
     parent: dict[int, int] = {}
     for o in overlaps:
         if o.doc_a not in docs or o.doc_b not in docs:
             continue
-        originals = [k for k in by_doc.get(o.doc_a, ()) if _within(mentions[k], o.start_a, o.end_a)]
+        originals: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for k in by_doc.get(o.doc_a, ()):
+            if _within(mentions[k], o.start_a, o.end_a):
+                originals[keys[k]].append(k)
         for k in by_doc.get(o.doc_b, ()):
-            if k not in parent and _within(mentions[k], o.start_b, o.end_b):
-                match = _counterpart(mentions, k, originals, o)
-                if match is not None:
-                    parent[k] = match
+            if k not in parent and _within(mentions[k], o.start_b, o.end_b) and keys[k] in originals:
+                parent[k] = _nearest(mentions, k, originals[keys[k]], o)
     out = []
     for k, m in enumerate(mentions):
         root = _root_index(parent, k)
@@ -183,13 +185,11 @@ def _within(m: Mention, start: int, end: int) -> bool:
     return start <= m.start and m.end <= end
 
 
-def _counterpart(mentions: Sequence[Mention], k: int, originals: list[int], o: Overlap) -> int | None:
-    """The original's mention with the same label and folded text nearest the expected place."""
-    m = mentions[k]
+def _nearest(mentions: Sequence[Mention], k: int, same: list[int], o: Overlap) -> int:
+    """The candidate nearest the place in ``doc_a`` that corresponds to mention ``k`` of ``doc_b``."""
     scale = (o.end_a - o.start_a) / max(1, o.end_b - o.start_b)
-    expected = o.start_a + (m.start - o.start_b) * scale
-    same = [c for c in originals if mentions[c].label == m.label and fold(mentions[c].text) == fold(m.text)]
-    return min(same, key=lambda c: (abs(mentions[c].start - expected), mentions[c].start), default=None)
+    expected = o.start_a + (mentions[k].start - o.start_b) * scale
+    return min(same, key=lambda c: (abs(mentions[c].start - expected), mentions[c].start))
 
 
 def _root_index(parent: Mapping[int, int], k: int) -> int | None:

@@ -30,16 +30,19 @@ from pipeline.records import stable_id
 MIN_PASSAGE_CHARS = 200  # content (non-space) characters; shorter passages are never matched
 MAX_PARAGRAPH_CHARS = 1500  # longer paragraphs are cut into sentence windows
 SENTENCES_PER_WINDOW = 4  # a count, not a size: light edits never move a window boundary
+MAX_PASSAGE_CHARS = 4000  # text without sentence ends (tables, lists) is cut at spaces past this
 SHINGLE_WORDS = 5
 NUM_PERM = 128
 MINHASH_SEED = 1
 FOLD_VERSION = 1  # bump when fold() changes
+CHUNK_SHINGLES = 1 << 16  # shingles permuted at once: bounds memory at 32 MB for a 50 MB file
 
 PARAMS_VERSION = stable_id(
     "passages",
     MIN_PASSAGE_CHARS,
     MAX_PARAGRAPH_CHARS,
     SENTENCES_PER_WINDOW,
+    MAX_PASSAGE_CHARS,
     SHINGLE_WORDS,
     NUM_PERM,
     MINHASH_SEED,
@@ -128,7 +131,19 @@ def _sentence_windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if len(starts) > 1 and len(cuts) % SENTENCES_PER_WINDOW < 2:
         starts.pop()  # a last window of 0-1 sentences joins the one before
     bounds = starts[1:] + [end]
-    return [(s, _rstrip(text, s, e)) for s, e in zip(starts, bounds)]
+    return [piece for s, e in zip(starts, bounds) for piece in _hard_cut(text, s, _rstrip(text, s, e))]
+
+
+def _hard_cut(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut a window longer than MAX_PASSAGE_CHARS at the first space after each limit."""
+    pieces = []
+    while end - start > MAX_PASSAGE_CHARS:
+        cut = text.find(" ", start + MAX_PASSAGE_CHARS, end)
+        if cut < 0:
+            break
+        pieces.append((start, _rstrip(text, start, cut)))
+        start = cut + 1
+    return pieces + [(start, end)]
 
 
 def _rstrip(text: str, start: int, end: int) -> int:
@@ -143,7 +158,7 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, _rstrip(text, start, end)
 
 
-@lru_cache(maxsize=1 << 20)
+@lru_cache(maxsize=1 << 18)
 def _word_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 
@@ -201,8 +216,26 @@ def compute_signatures(text: str) -> Signatures:
     spans = passage_spans(text)
     if not spans:
         return Signatures(np.zeros((0, 2), np.int64), np.zeros((0, NUM_PERM), np.uint32))
-    hashes, offsets = _shingle_hashes(_passage_words(text, spans))
+    words = _passage_words(text, spans)
+    minhashes = np.concatenate([_minhashes(words[i:j]) for i, j in _chunks(words)])
+    return Signatures(np.asarray(spans, dtype=np.int64), minhashes)
+
+
+def _chunks(words: list[list[str]]) -> list[tuple[int, int]]:
+    """Cut the passage list into runs of at most ~CHUNK_SHINGLES shingles (at least one passage)."""
+    bounds, start, size = [], 0, 0
+    for i, w in enumerate(words):
+        if size and size + len(w) > CHUNK_SHINGLES:
+            bounds.append((start, i))
+            start, size = i, 0
+        size += len(w)
+    bounds.append((start, len(words)))
+    return bounds
+
+
+def _minhashes(words: list[list[str]]) -> np.ndarray:
+    """Return the (len(words), NUM_PERM) MinHash signatures of some passages."""
+    hashes, offsets = _shingle_hashes(words)
     with np.errstate(over="ignore"):  # (perm, shingle) layout: reduceat runs over contiguous rows
         permuted = _PERM_A[:, None] * _fmix32(hashes)[None, :] + _PERM_B[:, None]
-    minhashes = np.ascontiguousarray(np.minimum.reduceat(permuted, offsets, axis=1).T)
-    return Signatures(np.asarray(spans, dtype=np.int64), minhashes)
+    return np.ascontiguousarray(np.minimum.reduceat(permuted, offsets, axis=1).T)
