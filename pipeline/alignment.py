@@ -157,7 +157,9 @@ def _root(parent: Mapping[str, str], doc_id: str) -> str | None:
     return cur
 
 
-def link_copies(mentions: Sequence[Mention], overlaps: Sequence[Overlap], docs: Mapping[str, Document]) -> list[Mention]:
+def link_copies(
+    mentions: Sequence[Mention], overlaps: Sequence[Overlap], docs: Mapping[str, Document]
+) -> list[Mention]:
     """Set ``copy_of`` on mentions of copied spans (see ``dedupe.link_copies``)."""
     by_doc: dict[str, list[int]] = defaultdict(list)
     for k, m in enumerate(mentions):

@@ -67,7 +67,9 @@ def _prf(predicted: set, planted: set, acceptable: set) -> tuple[float, float]:
     return precision, recall
 
 
-def score(result: dedupe.DedupResult, docs: list[Document], names: dict[str, str], manifest: synth.Manifest) -> dict:
+def score(
+    result: dedupe.DedupResult, docs: list[Document], names: dict[str, str], manifest: synth.Manifest
+) -> dict:
     """Compare the predicted document pairs with the planted ones."""
     fractions = _pair_fractions(result, {d.doc_id: d for d in docs})
     named = {frozenset(names[i] for i in k): v for k, v in fractions.items()}

@@ -264,7 +264,9 @@ def _extend(corpus: _Corpus, dx: int, dy: int, found: dict[tuple[int, int], floa
 # --- copies of mentions -------------------------------------------------------------------------
 
 
-def link_copies(mentions: Sequence[Mention], result: DedupResult, docs: Mapping[str, Document]) -> list[Mention]:
+def link_copies(
+    mentions: Sequence[Mention], result: DedupResult, docs: Mapping[str, Document]
+) -> list[Mention]:
     """Set ``copy_of`` on mentions that sit in a copied passage.
 
     A mention of ``doc_b`` inside an aligned span is linked to the mention of ``doc_a`` with the

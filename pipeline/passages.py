@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import chain
 
 import numpy as np
@@ -50,10 +49,11 @@ PARAMS_VERSION = stable_id(
     length=12,
 )
 
-_BLANK_LINES = re.compile(r"[ \t\u00a0]*\n(?:[ \t\u00a0]*\n)+")
+# Starts with the newline so the regex engine can skip ahead to candidates; spaces before it are
+# trimmed from the paragraph by _strip.
+_BLANK_LINES = re.compile(r"\n[ \t\u00a0]*\n(?:[ \t\u00a0]*\n)*")
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[A-Z0-9\"'\u201c\u2018(\[])")
 _WORD = re.compile(r"\w+")
-_BLANKS = (" ", "\n", "\t", "\r", "\u00a0")
 # The analysis view's one-for-one character map (normalize.py), as (from, to) string pairs.
 _FOLD_PAIRS = tuple((chr(k), v) for k, v in sorted(_SAME_LENGTH.items()))
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -78,8 +78,9 @@ class Signatures:
 
 def content_len(text: str) -> int:
     """Return the number of characters other than spaces, tabs, line breaks and nbsp."""
-    # str.count per character is a C loop; split() + join() copies the text and is ~5x slower.
-    return len(text) - sum(text.count(c) for c in _BLANKS)
+    # str.count is a C loop; split() + join() copies the text and is ~5x slower.
+    blanks = text.count(" ") + text.count("\n") + text.count("\t") + text.count("\r")
+    return len(text) - blanks - text.count("\u00a0")
 
 
 def _fold_chars(text: str) -> str:
@@ -158,9 +159,24 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, _rstrip(text, start, end)
 
 
-@lru_cache(maxsize=1 << 18)
 def _word_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+# Memo of word hashes shared by all documents: the vocabulary repeats, and a set difference finds
+# the new words without a Python call per word. Cleared when it grows past _MEMO_MAX words.
+_WORD_HASHES: dict[str, int] = {}
+_MEMO_MAX = 1 << 20
+
+
+def _hashes_of(words: list[list[str]], total: int) -> np.ndarray:
+    flat = chain.from_iterable(words)
+    distinct = set(chain.from_iterable(words))
+    if len(_WORD_HASHES) > _MEMO_MAX:
+        _WORD_HASHES.clear()
+    for w in distinct.difference(_WORD_HASHES):
+        _WORD_HASHES[w] = _word_hash(w)
+    return np.fromiter(map(_WORD_HASHES.__getitem__, flat), dtype=np.uint64, count=total)
 
 
 def _passage_words(text: str, spans: list[tuple[int, int]]) -> list[list[str]]:
@@ -179,8 +195,7 @@ def _shingle_hashes(words: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
     """Return uint32 hashes of every passage's word shingles and each passage's first index."""
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     total = int(lengths.sum())
-    table = {w: _word_hash(w) for w in set(chain.from_iterable(words))}  # one call per distinct word
-    h = np.fromiter(map(table.__getitem__, chain.from_iterable(words)), dtype=np.uint64, count=total)
+    h = _hashes_of(words, total)
     h = np.concatenate([h, np.zeros(SHINGLE_WORDS, dtype=np.uint64)])  # pad the last shingles
     acc = np.zeros(total + 1, dtype=np.uint64)
     for j in range(SHINGLE_WORDS):  # wrapping uint64 arithmetic is the intended mod 2^64

@@ -45,7 +45,9 @@ PROTECTED = frozenset(
 
 _TOKEN = re.compile(r"[A-Za-z]+|\d+(?:\.\d+)?|[^A-Za-z\d]+")
 # Surnames in author-year citations stay, so that citations survive the word replacements.
-_CITATION = re.compile(r"[A-Z][A-Za-z'-]+(?:\s+(?:et al\.?|and|&)(?:\s+[A-Z][A-Za-z'-]+)?)?,?\s*\(?(?:19|20)\d\d")
+_CITATION = re.compile(
+    r"[A-Z][A-Za-z'-]+(?:\s+(?:et al\.?|and|&)(?:\s+[A-Z][A-Za-z'-]+)?)?,?\s*\(?(?:19|20)\d\d"
+)
 _PARA_SPLIT = re.compile(r"\n[ \t\u00a0]*\n")
 
 
