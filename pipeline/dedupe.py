@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -88,13 +89,28 @@ def find_overlaps(docs: Sequence[Document], cache_dir: Path | None = None) -> De
     """
     ok = _unique_ok(docs)
     stats = {"documents": len(ok), "signatures_computed": 0, "signatures_cached": 0}
+    clock = _Clock(stats)
     sigs = [_signatures(d, cache_dir, stats) for d in ok]
     corpus = _build_corpus(ok, sigs)
-    pairs = _verified_pairs(corpus, stats)
+    clock.lap("cpu_ms_signatures")
+    pairs = _verified_pairs(corpus, stats, clock)
     overlaps = alignment.align(corpus.docs, corpus.sigs, pairs)
     links = alignment.doc_links(ok, overlaps)
+    clock.lap("cpu_ms_align")
     stats["overlaps"] = len(overlaps)
     return DedupResult(links, tuple(overlaps), stats)
+
+
+class _Clock:
+    """Adds the CPU milliseconds since the previous lap to ``stats`` (for the benchmark table)."""
+
+    def __init__(self, stats: dict[str, int]) -> None:
+        self.stats, self.last = stats, time.process_time()
+
+    def lap(self, name: str) -> None:
+        now = time.process_time()
+        self.stats[name] = round((now - self.last) * 1000)
+        self.last = now
 
 
 def _unique_ok(docs: Sequence[Document]) -> list[Document]:
@@ -220,7 +236,7 @@ def candidate_pairs(minhashes: np.ndarray, owner: np.ndarray) -> np.ndarray:
     return np.unique(pairs, axis=0)
 
 
-def _verified_pairs(corpus: _Corpus, stats: dict[str, int]) -> dict[tuple[int, int], dict]:
+def _verified_pairs(corpus: _Corpus, stats: dict[str, int], clock: _Clock) -> dict[tuple[int, int], dict]:
     """Return verified passage alignments per document pair: {(doc x, doc y): {(i, j): score}}."""
     common = boilerplate(corpus.minhashes, corpus.owner)
     stats["boilerplate_passages"] = int(common.sum())
@@ -230,6 +246,7 @@ def _verified_pairs(corpus: _Corpus, stats: dict[str, int]) -> dict[tuple[int, i
     agree = (corpus.minhashes[cand[:, 0]] == corpus.minhashes[cand[:, 1]]).mean(axis=1)
     cand = cand[agree >= MIN_EST_JACCARD]
     stats["candidates_kept"] = len(cand)
+    clock.lap("cpu_ms_candidates")
     aligned: dict[tuple[int, int], dict[tuple[int, int], float]] = defaultdict(dict)
     for p, q in cand.tolist():
         score = fuzz.ratio(corpus.fold(p), corpus.fold(q), score_cutoff=MIN_RATIO)
@@ -240,6 +257,7 @@ def _verified_pairs(corpus: _Corpus, stats: dict[str, int]) -> dict[tuple[int, i
     for (dx, dy), found in aligned.items():
         _extend(corpus, dx, dy, found)
     stats["passage_pairs"] = sum(len(v) for v in aligned.values())
+    clock.lap("cpu_ms_verify")
     return aligned
 
 

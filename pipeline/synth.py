@@ -18,7 +18,7 @@ import os
 import random
 import re
 import tempfile
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,7 +145,14 @@ def _splice(a: _Para, b: _Para, rng: random.Random) -> _Para:
     """Join the start of ``a`` to the end of ``b`` at sentence boundaries (when both have one)."""
     if not a.cuts or not b.cuts:
         return a
-    return _para("".join(a.tokens[: rng.choice(a.cuts)]) + "".join(b.tokens[rng.choice(b.cuts) :]))
+    ca, cb = rng.choice(a.cuts), rng.choice(b.cuts)
+
+    def join(xs: tuple[int, ...], ys: tuple[int, ...]) -> tuple[int, ...]:
+        # token positions before the cut in a, then b's positions after its cut, shifted
+        return xs[: bisect_left(xs, ca)] + tuple(y - cb + ca for y in ys[bisect_left(ys, cb) :])
+
+    tokens = a.tokens[:ca] + b.tokens[cb:]
+    return _Para(tokens, join(a.words, b.words), join(a.numbers, b.numbers), join(a.cuts, b.cuts))
 
 
 def _draw(pool: Sequence[_Para], vocab: Sequence[str], rng: random.Random, target: int, rates) -> list[str]:
