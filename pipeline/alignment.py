@@ -32,13 +32,17 @@ def align(docs: Sequence[Document], sigs: Sequence[Signatures], pairs: Mapping) 
         ``Overlap`` rows sorted by (doc_a, doc_b, start_b); ``doc_a`` is the original.
     """
     rows = []
+    sizes: dict[int, int] = {}  # content length per document, counted once
     for (x, y), found in pairs.items():
         runs = _runs(_one_to_one(found))
         spans_x = [_span(sigs[x], r[0][0], r[-1][0]) for r in runs]
         spans_y = [_span(sigs[y], r[0][1], r[-1][1]) for r in runs]
         scores = [_mean_score(r, found, sigs[x]) for r in runs]
-        frac_x = covered(docs[x].text, spans_x) / max(1, content_len(docs[x].text))
-        frac_y = covered(docs[y].text, spans_y) / max(1, content_len(docs[y].text))
+        for d in (x, y):
+            if d not in sizes:
+                sizes[d] = max(1, content_len(docs[d].text))
+        frac_x = covered(docs[x].text, spans_x) / sizes[x]
+        frac_y = covered(docs[y].text, spans_y) / sizes[y]
         if _x_is_original(docs[x], docs[y], frac_x, frac_y):
             a, b, sa, sb = docs[x], docs[y], spans_x, spans_y
         else:
@@ -119,33 +123,39 @@ def doc_links(docs: Sequence[Document], overlaps: Sequence[Overlap]) -> dict[str
         spans[o.doc_b].append((o.start_b, o.end_b))
         toward[(o.doc_a, o.doc_b)].append((o.start_a, o.end_a))
         toward[(o.doc_b, o.doc_a)].append((o.start_b, o.end_b))
-    fraction = {k: _fraction(by_id[k[0]].text, v) for k, v in toward.items()}
-    copies = sorted({(o.doc_b, o.doc_a) for o in overlaps}, key=lambda p: (-fraction[p], _key(by_id, p[1])))
-    dup_of: dict[str, str] = {}
-    contained: dict[str, str] = {}
-    for b, a in copies:  # best-covered original first, ties by source
-        if fraction[(b, a)] >= CONTAINED_MIN:
-            contained.setdefault(b, a)
-        if fraction[(b, a)] >= DUPLICATE_MIN and fraction[(a, b)] >= DUPLICATE_MIN:
-            if b not in dup_of or _key(by_id, a) < _key(by_id, dup_of[b]):
-                dup_of[b] = a
+    sizes = {d: max(1, content_len(by_id[d].text)) for d in spans}
+    overall = {d: round(covered(by_id[d].text, s) / sizes[d], 4) for d, s in spans.items()}
+    fraction = {k: covered(by_id[k[0]].text, v) / sizes[k[0]] for k, v in toward.items()}
+    dup_of, contained = _pair_links(by_id, {(o.doc_b, o.doc_a) for o in overlaps}, fraction)
     return {
         d.doc_id: DocLinks(
             d.doc_id,
             duplicate_of=_root(dup_of, d.doc_id),
             contained_in=contained.get(d.doc_id),
-            overlap_fraction=round(_fraction(d.text, spans.get(d.doc_id, [])), 4),
+            overlap_fraction=overall.get(d.doc_id, 0.0),
         )
         for d in docs
     }
 
 
+def _pair_links(
+    by_id: Mapping[str, Document], copies: set[tuple[str, str]], fraction: Mapping[tuple[str, str], float]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Return (duplicate_of, contained_in) from each (copy, original) pair's aligned shares."""
+    dup_of: dict[str, str] = {}
+    contained: dict[str, str] = {}
+    # best-covered original first, ties by source, so the choice does not depend on input order
+    for b, a in sorted(copies, key=lambda p: (-fraction[p], _key(by_id, p[1]))):
+        if fraction[(b, a)] >= CONTAINED_MIN:
+            contained.setdefault(b, a)
+        if fraction[(b, a)] >= DUPLICATE_MIN and fraction[(a, b)] >= DUPLICATE_MIN:
+            if b not in dup_of or _key(by_id, a) < _key(by_id, dup_of[b]):
+                dup_of[b] = a
+    return dup_of, contained
+
+
 def _key(by_id: Mapping[str, Document], doc_id: str) -> tuple[str, str]:
     return by_id[doc_id].source, doc_id
-
-
-def _fraction(text: str, spans: Sequence[Span]) -> float:
-    return covered(text, spans) / max(1, content_len(text)) if spans else 0.0
 
 
 def _root(parent: Mapping[str, str], doc_id: str) -> str | None:
