@@ -61,5 +61,6 @@ def test_generate_writes_documents_and_manifest(tmp_path):
     assert files == [r.name for r in manifest.rows]
     with open(tmp_path / "manifest.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert [(r["doc"], r["kind"], r["source"]) for r in rows] == [(r.name, r.kind, r.source) for r in manifest.rows]
+    expected = [(r.name, r.kind, r.source) for r in manifest.rows]
+    assert [(r["doc"], r["kind"], r["source"]) for r in rows] == expected
     assert (tmp_path / "docs" / "d000000.txt").read_text(encoding="utf-8") == manifest.texts["d000000"]
