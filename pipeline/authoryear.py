@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
@@ -60,6 +60,9 @@ class SurnameIndex:
 
     by_fold: dict[str, tuple[Entry, ...]]
     folds: tuple[str, ...]
+    # Words looked up so far: the fuzzy fallback scans every indexed surname, and the same
+    # capitalized words recur in every document of a corpus.
+    memo: dict[str, tuple[str, tuple[Entry, ...]]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def build(cls, references: Iterable[Reference]) -> SurnameIndex:
@@ -79,6 +82,12 @@ class SurnameIndex:
 
     def match(self, word: str) -> tuple[str, tuple[Entry, ...]]:
         """The indexed spelling ``word`` matches and its entries; ``("", ())`` if none."""
+        found = self.memo.get(word)
+        if found is None:
+            found = self.memo[word] = self._match(word)
+        return found
+
+    def _match(self, word: str) -> tuple[str, tuple[Entry, ...]]:
         key = fold(word)
         if len(key) < MIN_NAME_LEN:
             return "", ()
@@ -108,17 +117,14 @@ def detect(doc: Document, seg: Segments, index: SurnameIndex,
     if not index.folds:
         return []
     out: list[Mention] = []
-    seen: dict[str, tuple[str, tuple[Entry, ...]]] = {}  # a word is looked up once per document
     printed = [set(_YEAR.findall(doc.text, s, e)) for s, e in seg.sentences]
     for i, (s, e) in enumerate(seg.sentences):
         years = _years_near(printed, seg, i)
         if not years:
             continue
         for m in _NAME.finditer(doc.text, s, e):
-            if m.group() not in seen:
-                seen[m.group()] = index.match(m.group())
-            found = _mention(doc, (m.start(), m.end()), doc.text[s:e], seen[m.group()], years,
-                             rules_version)
+            found = _mention(doc, (m.start(), m.end()), doc.text[s:e], index.match(m.group()),
+                             years, rules_version)
             if found is not None and not _overlaps(found, blocked):
                 out.append(found)
     return out

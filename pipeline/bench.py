@@ -95,7 +95,18 @@ def run(n_docs: int = 1000, work: Path | None = None) -> dict:
     stages.append(Stage("end to end", first_s, floor.mb, floor.docs))
     return {"floor": floor, "stages": stages, "rerun_s": second_s, "rerun_skipped": again.skipped,
             "first_s": first_s, "server_s": server_s, "peak_rss_mb": peak_rss_mb(),
-            "n_docs": floor.docs, "mb": floor.mb}
+            "n_docs": floor.docs, "mb": floor.mb, "pdf": _pdf_pages()}
+
+
+def _pdf_pages() -> dict | None:
+    """Pages/s of PDF ingest on the shared bench PDFs, when they are next to the project."""
+    folder = Path(os.environ.get("LITX_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+    paths = sorted((folder / "bench" / "pdfs").glob("*.pdf"))
+    if not paths:
+        return None
+    from pipeline import pdf
+
+    return pdf.bench_pdf(paths, repeat=1)
 
 
 def _warm_up() -> None:

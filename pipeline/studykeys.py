@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 from types import MappingProxyType
 
 from rapidfuzz import fuzz
@@ -25,6 +26,7 @@ _EXTRA_FOLD = MappingProxyType(str.maketrans(
 _KEY = re.compile(r"^(?P<surname>.+)_(?P<year>\d{4}|nd)$")
 
 
+@lru_cache(maxsize=65536)  # surnames repeat across a corpus; translate is the costly part
 def fold(text: str) -> str:
     """ASCII-fold and lower-case a name; spaces and apostrophes go, hyphens stay.
 
