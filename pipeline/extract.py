@@ -52,10 +52,12 @@ def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],
     chosen = [(s, e) for s, e in sents if scan.search(view.text, s, e)]
     pipeline = nlp.get()
     texts = (view.text[s:e] for s, e in chosen)
-    for (s_start, _), sdoc in zip(chosen, pipeline.pipe(texts, batch_size=BATCH_SIZE)):
+    for (s_start, s_end), sdoc in zip(chosen, pipeline.pipe(texts, batch_size=BATCH_SIZE)):
+        # Doc.text rebuilds the string from every token: take it once per sentence, not per span.
+        sentence = view.text[s_start:s_end]
         for span in sdoc.spans[nlp.SPANS_KEY]:
             fields = values.PARSERS[span.label_](span.text, r)
-            fields.update(_context_fields(span.label_, sdoc.text, span.start_char,
+            fields.update(_context_fields(span.label_, sentence, span.start_char,
                                           span.end_char, r))
             start = view.to_canonical(s_start + span.start_char)
             end = view.to_canonical_end(s_start + span.end_char)
