@@ -1,17 +1,24 @@
 """The flow behind ``litx run``: ingest -> extract -> dedup -> write.
 
 Tasks are coarse (a batch of documents), because Prefect costs ~5 ms per task run here
-(shared/SETUP-NOTES.md §4). Each task body is one call into pipeline/.
+(shared/SETUP-NOTES.md §4). Each task body is one call into pipeline/. Extraction batches are
+cached by Prefect, keyed on their documents' content hashes plus the rules and code versions.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from pipeline import dataset, extract, ingest, progress, rules
+from pipeline import (batching, config, dataset, extract, ingest, manifest, progress, rules,
+                      versioning)
 from pipeline.records import Document
 
 BATCH_DOCS = 64
@@ -24,11 +31,14 @@ def read_batch(paths: list[str], root: str) -> list[Document]:
     return docs
 
 
-@task(cache_policy=NO_CACHE)
-def extract_batch(docs: list[Document], rules_version: str) -> list[extract.Extraction]:
-    out = [extract.document(d, rules_version) for d in docs]
-    progress.get().advance("extract", len(docs))
-    return out
+def _extract_key(context, parameters) -> str:
+    ids = ",".join(d.doc_id for d in parameters["docs"])
+    return "litx-extract-" + hashlib.sha256(f"{ids}|{parameters['version']}".encode()).hexdigest()
+
+
+@task(cache_key_fn=_extract_key, persist_result=True)
+def extract_batch(docs: list[Document], version: str) -> list[extract.Extraction]:
+    return [extract.document(d) for d in docs]
 
 
 @task(cache_policy=NO_CACHE)
@@ -37,18 +47,49 @@ def write_outputs(out_dir: str, docs: list[Document], extractions: list[extract.
     return dataset.write(Path(out_dir), docs, extractions, rules_version=rules_version)
 
 
-def _batches(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+@contextmanager
+def _timed(timings: dict[str, float], stage: str):
+    start = time.perf_counter()
+    yield
+    timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+def _ingest(raw_dir: str) -> list[Document]:
+    paths = [str(p) for p in ingest.list_inputs(Path(raw_dir))]
+    progress.get().start("ingest", len(paths))
+    chunks = [paths[i:i + BATCH_DOCS] for i in range(0, len(paths), BATCH_DOCS)]
+    return [d for chunk in chunks for d in read_batch(chunk, raw_dir)]
+
+
+def _extract(docs: list[Document], version: str) -> list[extract.Extraction]:
+    by_id = {d.doc_id: d for d in docs if d.status == "ok"}
+    plan_path = Path(os.environ["PREFECT_HOME"]) / f"litx-batches-{version}.json"
+    batches = batching.plan(sorted(by_id), batching.load_plan(plan_path), BATCH_DOCS)
+    progress.get().start("extract", len(by_id))
+    futures = [extract_batch.submit([by_id[i] for i in b], version) for b in batches]
+    out = []
+    for batch, future in zip(batches, futures):
+        out.extend(future.result())
+        progress.get().advance("extract", len(batch))
+    batching.save_plan(plan_path, batches)
+    return out
 
 
 @flow(name="litx-build", log_prints=False, validate_parameters=False)
 def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted") -> dataset.Summary:
     """Build the dataset in ``out_dir`` from the corpus in ``raw_dir``."""
-    version = rules.load().version  # a bad rule file fails here, before any output
-    paths = [str(p) for p in ingest.list_inputs(Path(raw_dir))]
-    progress.get().start("ingest", len(paths))
-    docs = [d for batch in _batches(paths, BATCH_DOCS) for d in read_batch(batch, raw_dir)]
-    progress.get().start("extract", len(docs))
-    extractions = [x for batch in _batches(docs, BATCH_DOCS)
-                   for x in extract_batch(batch, version)]
-    return write_outputs(out_dir, docs, extractions, version)
+    timings: dict[str, float] = {}
+    version = versioning.cache_version()  # a bad rule file fails here, before any output
+    rules_version = rules.load().version
+    with _timed(timings, "ingest"):
+        docs = _ingest(raw_dir)
+    fp = manifest.fingerprint(docs, version, [config.RULES_DIR / "decisions.jsonl"])
+    stored = manifest.unchanged(Path(out_dir), fp)
+    if stored is not None:
+        return dataset.Summary.from_json(stored)
+    with _timed(timings, "extract"):
+        extractions = _extract(docs, version)
+    with _timed(timings, "write"):
+        summary = write_outputs(out_dir, docs, extractions, rules_version)
+    manifest.record(Path(out_dir), fp, summary.to_json())
+    return replace(summary, timings=timings)

@@ -37,14 +37,21 @@ def run(raw: Path = typer.Option(Path("raw"), help="Corpus folder."),
         typer.echo(f"error: bad rule file: {e}", err=True)
         raise typer.Exit(2) from None
     config.prefect_env(Path.cwd())
-    from pipeline.runner import run_flow
+    from pipeline.runner import RunnerError, run_flow
 
-    summary = run_flow(raw, out_dir, runner=runner, address=address, console=err)
+    try:
+        summary = run_flow(raw, out_dir, runner=runner, address=address, console=err)
+    except RunnerError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
     _print_summary(summary, out_dir)
 
 
 def _print_summary(summary, out_dir: Path) -> None:
-    table = Table(title=f"litx run -> {out_dir}", show_header=False)
+    title = f"litx run -> {out_dir}"
+    if summary.skipped:
+        title += " (up to date: no input, rule or decision changed)"
+    table = Table(title=title, show_header=False)
     table.add_row("documents", f"{summary.n_documents} ({summary.n_errors} failed)")
     for label, n in summary.mentions_by_label.items():
         table.add_row(f"mentions {label}", str(n))

@@ -25,6 +25,22 @@ class Summary:
     n_references: int
     n_overlaps: int
     extra: Mapping[str, object] = field(default_factory=dict)
+    timings: Mapping[str, float] = field(default_factory=dict, compare=False)
+    skipped: bool = field(default=False, compare=False)
+
+    def to_json(self) -> dict:
+        return {"n_documents": self.n_documents, "n_errors": self.n_errors,
+                "errors": [list(e) for e in self.errors],
+                "mentions_by_label": dict(self.mentions_by_label),
+                "n_references": self.n_references, "n_overlaps": self.n_overlaps,
+                "extra": dict(self.extra)}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> Summary:
+        return cls(data["n_documents"], data["n_errors"],
+                   tuple(tuple(e) for e in data["errors"]), data["mentions_by_label"],
+                   data["n_references"], data["n_overlaps"], data.get("extra", {}),
+                   skipped=True)
 
 
 def document_rows(docs: Sequence[Document], links: Mapping[str, DocLinks],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from rich.console import Console
@@ -24,6 +25,33 @@ class _RichReporter:
             self.bar.advance(self.tasks[stage], n)
 
 
+class RunnerError(Exception):
+    """The requested task runner cannot be used as configured."""
+
+
+def task_runner(runner: str, address: str | None):
+    """Prefect task runner for ``--runner``: one local worker, or an existing Dask cluster.
+
+    Locally a single worker is fastest: spaCy holds the GIL, and 2 processes measured
+    slower than one here (shared/PERF-NOTES.md §2). On Dask every worker needs the same
+    Prefect API, or each would boot its own temporary server (shared/SETUP-NOTES.md §5).
+    """
+    if runner == "local":
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        return ThreadPoolTaskRunner(max_workers=1)
+    if runner != "dask":
+        raise RunnerError(f"unknown runner {runner!r} (use local or dask)")
+    if not address:
+        raise RunnerError("--runner dask needs --address tcp://HOST:PORT of a Dask scheduler")
+    if not os.environ.get("PREFECT_API_URL"):
+        raise RunnerError("--runner dask needs a shared Prefect API: start `prefect server "
+                          "start` and set PREFECT_API_URL for this command and every worker")
+    from prefect_dask import DaskTaskRunner
+
+    return DaskTaskRunner(address=address)
+
+
 def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | None = None,
              console: Console | None = None):
     """Run ``flows.build.build_dataset`` and return its Summary."""
@@ -33,12 +61,14 @@ def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | Non
         logging.getLogger(name).setLevel(logging.ERROR)
     from flows.build import build_dataset
 
+    flow_fn = build_dataset.with_options(task_runner=task_runner(runner, address))
+
     columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False,
                   disable=not console.is_terminal) as bar:
         progress.set_reporter(_RichReporter(bar))
         try:
-            return build_dataset(str(raw), str(out_dir))
+            return flow_fn(str(raw), str(out_dir))
         finally:
             progress.set_reporter(None)

@@ -1,0 +1,84 @@
+"""Compiled in-text citation patterns, built once from the rule fragments.
+
+Every pattern is a bounded composition of the fragments in ``rules/citations.yaml``: no
+repeated group can match an unbounded amount of text, so scanning stays linear on long lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipeline.citation_rules import DEFAULT_PATH, CitationRules, get_rules
+
+_SUPERSCRIPT_DIGITS = str.maketrans("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207b", "0123456789-")
+
+
+@dataclass(frozen=True, slots=True)
+class CitationPatterns:
+    """The compiled regexes used by ``pipeline.citations``."""
+
+    rules: CitationRules
+    paren: re.Pattern[str]  # one bracket group "( ... )" without nested brackets
+    item: re.Pattern[str]  # author(s) + year(s) inside a bracket
+    narrative: re.Pattern[str]  # "Smith et al. (2001)"
+    narrative_bare: re.Pattern[str]  # "Smith and Jones, 1997" / "Kurvers et al. 2013"
+    sup: re.Pattern[str]  # "<sup>23-28</sup>"
+    unicode_sup: re.Pattern[str]  # "¹²"
+    brackets: re.Pattern[str]  # "[1]", "[2],[3]", "[1]-[3]", "[5,10-13]"
+    bracket_one: re.Pattern[str]
+    split_authors: re.Pattern[str]
+
+
+def _build(rules: CitationRules) -> CitationPatterns:
+    f = rules.fragments
+    s, y, etal, and_ = f["surname"], f["year"], f["etal"], f["and"]
+    # Up to 7 surnames: "A", "A and B", "A, B, and C", each optionally followed by "et al.".
+    authors = (
+        rf"{s}(?:\s{{0,3}}+,\s{{0,3}}+{s}){{0,6}}"
+        rf"(?:(?:\s{{0,3}}+,\s{{1,3}}+|\s{{1,3}}+){and_}\s{{1,3}}+{s})?(?:\s{{1,3}}+{etal})?"
+    )
+    strong = rf"{s}(?:\s{{1,3}}+{etal}|\s{{1,3}}+{and_}\s{{1,3}}+{s}(?:\s{{1,3}}+{etal})?)"
+    years = rf"(?:{y}|in\s+press)(?:\s{{0,2}}+,\s{{0,2}}+(?:{y}|[a-z](?![a-z])))" + "{0,8}"
+    numbers = f["number_list"].replace(r"[,\-]", r"[,\-\u2013]")
+    bracket = rf"\[\s{{0,2}}+{numbers}\s{{0,2}}+\]"
+    return CitationPatterns(
+        rules=rules,
+        paren=re.compile(rf"\(([^()]{{1,{rules.max_paren}}})\)"),
+        item=re.compile(rf"(?P<authors>{authors})\s{{0,3}}+,?\s{{0,3}}+(?P<years>{years})(?![\d/])"),
+        narrative=re.compile(rf"(?P<authors>{authors})\s{{0,3}}+\(\s{{0,2}}+(?P<years>{years})\s{{0,2}}+\)"),
+        narrative_bare=re.compile(rf"(?P<authors>{strong}),?\s{{1,3}}+(?P<years>{y})(?![\d/])"),
+        sup=re.compile(rf"<sup>\s{{0,2}}+(?P<nums>{numbers})\s{{0,2}}+</sup>"),
+        unicode_sup=re.compile(f["unicode_sup"]),
+        brackets=re.compile(rf"{bracket}(?:\s{{0,2}}+[,;\-\u2013]\s{{0,2}}+{bracket}){{0,200}}"),
+        bracket_one=re.compile(rf"\[\s{{0,2}}+(?P<nums>{numbers})\s{{0,2}}+\]"),
+        split_authors=re.compile(rf"\s*(?:,|\b{and_}\b|&|{etal})\s*"),
+    )
+
+
+@lru_cache(maxsize=4)
+def get_patterns(path: str = str(DEFAULT_PATH)) -> CitationPatterns:
+    """Compiled patterns for the rule file at ``path`` (once per process)."""
+    return _build(get_rules(path))
+
+
+def expand_numbers(spec: str, max_range: int) -> tuple[int, ...]:
+    """Expand a citation number list: ``"5,10-13"`` -> (5, 10, 11, 12, 13).
+
+    Args:
+        spec: digits separated by commas and hyphens/en dashes (superscript digits allowed).
+        max_range: ranges wider than this keep only their endpoints (a typo must not explode).
+
+    Returns:
+        The numbers in order of appearance, duplicates removed (``"42,42"`` -> (42,)).
+    """
+    spec = spec.translate(_SUPERSCRIPT_DIGITS).replace("\u2013", "-")
+    out: list[int] = []
+    for part in spec.split(","):
+        bounds = [int(b) for b in re.findall(r"\d+", part)]
+        if len(bounds) == 2 and 0 < bounds[1] - bounds[0] <= max_range:
+            out.extend(range(bounds[0], bounds[1] + 1))
+        else:
+            out.extend(bounds)
+    return tuple(dict.fromkeys(out))

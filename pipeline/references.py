@@ -1,0 +1,175 @@
+"""Reference-list entries: numbered, bulleted, unlabelled after a heading, and written inline.
+
+Entries are recognised by their shape (an author list, a year, a volume/pages tail or a DOI),
+so a list is found with or without a ``References`` heading. Offsets index the text given
+(the analysis view, same length as the canonical text for text files).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.citation_rules import get_rules
+from pipeline.refparse import read_authors, parse_reference
+
+_LABELLED = re.compile(r"[ \t]*(?:(?P<num>\d{1,4})[.)]|\[(?P<num2>\d{1,4})\]|(?P<bullet>[-\u2022*]))[ \t]+(?=\S)")
+_INLINE_START = re.compile(r"(?:(?<=[.:;!?)])|(?<=\s\s))[ \t]*(?=[A-Z\u00C0-\u017F])")
+_INLINE_YEAR = re.compile(r"\s*(?:,\s*|\(\s*|\s)(?:1[6-9]\d\d|20\d\d)[a-z]?\s*\)?[.,:]?\s")
+_DOI_END = re.compile(r"\s*(?:https?://(?:dx\.)?doi\.\s?org/\s?|doi:?\s*)10\.\d{4,9}/[^\s]+")
+# "37, 240-255." / "23(4):273-283": volume and pages close an inline reference.
+_PAGES_END = re.compile(
+    r"\b\d{1,5}(?:\s*\([^()]{1,20}\))?\s*[:,]\s*[A-Za-z]?\d{1,6}(?:\s*[-\u2013e]\s*[A-Za-z]?\d{1,6})?"
+    r"(?=[.;:,]{0,2}(?:\s|$))"
+)
+_LIST_MAX_LINES = 4  # a wrapped PDF entry rarely needs more lines
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceMatch:
+    """One reference entry with its parsed fields."""
+
+    start: int
+    end: int
+    label: str | None  # printed number, or the position in a bulleted list ("- Lydic R" -> "1")
+    kind: str  # numbered, bulleted, unlabelled, inline
+    rule_id: str
+    authors: tuple[str, ...]
+    year: str | None
+    year_suffix: str | None
+    title: str | None
+    journal: str | None
+    volume: str | None
+    issue: str | None
+    fpage: str | None
+    lpage: str | None
+    doi: str | None
+
+
+def _looks_like_reference(fields: dict) -> bool:
+    """An author list and a year, plus something only references have."""
+    specific = fields["volume"] or fields["fpage"] or fields["doi"] or fields["journal"]
+    return bool(fields["authors"] and fields["year"] and specific)
+
+
+def _weak_reference(fields: dict) -> bool:
+    """Inside a run of entries a looser shape will do ("Barney W. ... Examiner. 1977;.")."""
+    return bool(fields["authors"] or fields["year"])
+
+
+def _make(start: int, end: int, label: str | None, kind: str, fields: dict) -> ReferenceMatch:
+    return ReferenceMatch(start, end, label, kind, f"reference.{kind}", **fields)
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def _is_heading(line: str) -> bool:
+    name = line.strip().strip("#*: \t").strip()
+    return name in get_rules().reference_headings
+
+
+def _entry(
+    text: str, lines: list[tuple[int, int]], i: int, body_start: int, in_run: bool
+) -> tuple[dict | None, int, int]:
+    """Parse the entry opening at line ``i``; join wrapped lines until it parses (PDF text)."""
+    end = lines[i][1]
+    if in_run:  # a neighbour of other entries: the line alone, looser shape
+        fields = parse_reference(text[body_start:end])
+        if _weak_reference(fields):
+            return fields, len(text[body_start:end].rstrip()) + body_start, i
+    for j in range(i, min(i + _LIST_MAX_LINES, len(lines))):
+        if j > i:
+            start_j, end_j = lines[j]
+            if start_j == end_j or _LABELLED.match(text, start_j) or _is_heading(text[start_j:end_j]):
+                break
+            end = end_j
+        fields = parse_reference(text[body_start:end])
+        if _looks_like_reference(fields):
+            return fields, len(text[body_start:end].rstrip()) + body_start, j
+    return None, end, i
+
+
+def _list_entries(text: str) -> list[ReferenceMatch]:
+    lines = _lines(text)
+    out: list[ReferenceMatch] = []
+    in_refs = False
+    last_number = 0
+    last_line = -2  # line index of the last entry's end
+    i = 0
+    while i < len(lines):
+        start, end = lines[i]
+        line = text[start:end]
+        if _is_heading(line):
+            in_refs, last_number = True, 0
+            i += 1
+            continue
+        m = _LABELLED.match(text, start, end)
+        if m or (in_refs and line.strip()):
+            body = m.end() if m else start + len(line) - len(line.lstrip())
+            in_run = bool(out) and last_line == i - 1
+            fields, stop, last = _entry(text, lines, i, body, in_run)
+            number = m and (m.group("num") or m.group("num2"))
+            if m:  # every item of a list counts, so later bullets keep their printed position
+                last_number = int(number) if number else last_number + 1
+            if fields:
+                kind = "numbered" if number else "bulleted" if m else "unlabelled"
+                out.append(_make(body, stop, str(last_number) if m else None, kind, fields))
+                i = last_line = last
+                i += 1
+                continue
+        if line.strip() and not m and not in_refs:
+            last_number = 0  # a bulleted list restarts its count after running text
+        i += 1
+    return out
+
+
+def _inline_end(text: str, start: int, limit: int) -> int | None:
+    pages = _PAGES_END.search(text, start, limit)
+    doi = _DOI_END.search(text, start, limit)
+    if doi and (pages is None or doi.start() <= pages.end() + 3):
+        return doi.end() - (1 if text[doi.end() - 1] in ".,;" else 0)
+    return pages.end() if pages else None
+
+
+def _inline_entries(text: str, taken: list[tuple[int, int]]) -> list[ReferenceMatch]:
+    rules = get_rules()
+    out: list[ReferenceMatch] = []
+    pos = 0
+    for m in _INLINE_START.finditer(text):
+        start = m.end()
+        if start < pos or any(a <= start < b for a, b in taken):
+            continue
+        names, after = read_authors(text[start : start + 600], rules)
+        if not names or not _INLINE_YEAR.match(text, start + after):
+            continue
+        line_end = text.find("\n", start)
+        limit = min(len(text) if line_end < 0 else line_end, start + rules.max_reference)
+        end = _inline_end(text, start + after, limit)
+        if end is None:
+            continue
+        fields = parse_reference(text[start:end])
+        if _looks_like_reference(fields):
+            out.append(_make(start, end, None, "inline", fields))
+            pos = end
+    return out
+
+
+def find_references(text: str) -> list[ReferenceMatch]:
+    """Find reference entries in ``text``.
+
+    Args:
+        text: the analysis view of a document.
+
+    Returns:
+        Entries sorted by start: list entries (numbered, bulleted, unlabelled under a heading)
+        and full references written inline in running text.
+    """
+    listed = _list_entries(text)
+    inline = _inline_entries(text, [(r.start, r.end) for r in listed])
+    return sorted([*listed, *inline], key=lambda r: r.start)
