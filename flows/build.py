@@ -42,9 +42,14 @@ def extract_batch(docs: list[Document], version: str) -> list[extract.Extraction
 
 
 @task(cache_policy=NO_CACHE)
-def write_outputs(out_dir: str, docs: list[Document], extractions: list[extract.Extraction],
+def link_citations(extractions: list[extract.Extraction]) -> tuple[list, list]:
+    return dataset.gather(extractions)
+
+
+@task(cache_policy=NO_CACHE)
+def write_outputs(out_dir: str, docs: list[Document], mentions: list, references: list,
                   rules_version: str) -> dataset.Summary:
-    return dataset.write(Path(out_dir), docs, extractions, rules_version=rules_version)
+    return dataset.write(Path(out_dir), docs, mentions, references, rules_version=rules_version)
 
 
 @contextmanager
@@ -89,7 +94,9 @@ def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted") -> dataset.S
         return dataset.Summary.from_json(stored)
     with _timed(timings, "extract"):
         extractions = _extract(docs, version)
+    with _timed(timings, "link"):
+        mentions, references = link_citations(extractions)
     with _timed(timings, "write"):
-        summary = write_outputs(out_dir, docs, extractions, rules_version)
+        summary = write_outputs(out_dir, docs, mentions, references, rules_version)
     manifest.record(Path(out_dir), fp, summary.to_json())
     return replace(summary, timings=timings)

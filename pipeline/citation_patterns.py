@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.citation_rules import DEFAULT_PATH, CitationRules, get_rules
+from pipeline.citation_rules import CitationRules, get_rules
 
 _SUPERSCRIPT_DIGITS = str.maketrans("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207b", "0123456789-")
 
@@ -57,9 +57,13 @@ def _build(rules: CitationRules) -> CitationPatterns:
     )
 
 
+def get_patterns(path: str | None = None) -> CitationPatterns:
+    """Compiled patterns for the rule file at ``path`` (once per process and file)."""
+    return _compiled(get_rules(path).path)
+
+
 @lru_cache(maxsize=4)
-def get_patterns(path: str = str(DEFAULT_PATH)) -> CitationPatterns:
-    """Compiled patterns for the rule file at ``path`` (once per process)."""
+def _compiled(path: str) -> CitationPatterns:
     return _build(get_rules(path))
 
 

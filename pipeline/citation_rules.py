@@ -188,7 +188,13 @@ def load_rules(path: Path | str = DEFAULT_PATH) -> CitationRules:
     )
 
 
+def get_rules(path: str | None = None) -> CitationRules:
+    """The rule set for ``path`` (default: citations.yaml in ``config.RULES_DIR``), cached."""
+    from pipeline import config
+
+    return _cached(path or str(config.RULES_DIR / "citations.yaml"))
+
+
 @lru_cache(maxsize=4)
-def get_rules(path: str = str(DEFAULT_PATH)) -> CitationRules:
-    """The rule set for ``path``, loaded once per process."""
+def _cached(path: str) -> CitationRules:
     return load_rules(path)

@@ -88,11 +88,45 @@ def extract_cmd(files: list[Path] = typer.Argument(..., exists=False),
     raise typer.Exit(status)
 
 
+@app.command()
+def bench(docs: int = typer.Option(1000, help="Documents in the synthetic corpus."),
+          dedup: bool = typer.Option(False, "--dedup", help="Also score planted overlaps."),
+          work: Path = typer.Option(None, help="Folder for the corpus and outputs (kept).")
+          ) -> None:
+    """Throughput benchmark on a synthetic corpus made from the seeds."""
+    config.prefect_env(Path.cwd())
+    from pipeline import bench as bench_mod
+
+    res = bench_mod.run(docs, work)
+    floor = res["floor"]
+    table = Table(title=f"litx bench: {res['n_docs']} docs, {res['mb']:.1f} MB")
+    for col in ("stage", "seconds", "MB/s", "docs/s", "x floor time"):
+        table.add_column(col, justify="right")
+    for st in [floor, *res["stages"]]:
+        table.add_row(st.name, f"{st.seconds:.2f}", f"{st.mb_s:.2f}", f"{st.docs_s:.0f}",
+                      f"{st.seconds / floor.seconds:.1f}")
+    out.print(table)
+    out.print(f"unchanged re-run: {res['rerun_s']:.2f} s "
+              f"({res['first_s'] / res['rerun_s']:.1f}x faster than the first run); "
+              f"Prefect server start (not in the figures): {res['server_s']:.1f} s; "
+              f"peak RSS {res['peak_rss_mb']:.0f} MB")
+    if dedup:
+        from pipeline import dedup_bench
+
+        for n in sorted({docs, 10 * docs} if docs <= 1000 else {docs}):
+            r = dedup_bench.run(n)
+            out.print(f"dedup {n} docs: " + ", ".join(f"{k}={v}" for k, v in r.items()))
+
+
 @app.command("eval")
 def eval_cmd(dataset_dir: Path = typer.Argument(..., help="Folder with docs/*.txt + gold*.jsonl"),
              label: str = typer.Option(None, help="Score only this label.")) -> None:
     """Precision/recall/F1 of extraction against a gold folder."""
-    from pipeline import evaluate
+    from pipeline import eval_citations, evaluate
+
+    if (dataset_dir / "gold_groups.jsonl").exists() or (dataset_dir / "gold_fields.jsonl").exists():
+        out.print(eval_citations.format_table(eval_citations.eval_dataset(dataset_dir)))
+        return
 
     table = Table(title=f"litx eval {dataset_dir}")
     for col in ("set", "label", "match", "tp", "fp", "fn", "P", "R", "F1"):

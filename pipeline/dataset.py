@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import export
+from pipeline import citelink, export
 from pipeline.extract import Extraction
 from pipeline.records import DocLinks, Document, Mention, Overlap, Reference
 
@@ -75,13 +75,17 @@ def tables(docs: Sequence[Document], mentions: Sequence[Mention],
     }
 
 
-def write(out_dir: Path, docs: Sequence[Document], extractions: Sequence[Extraction],
-          overlaps: Sequence[Overlap] = (), links: Mapping[str, DocLinks] | None = None,
-          rules_version: str = "", mentions: Sequence[Mention] | None = None) -> Summary:
-    """Validate and write every table plus the canonical texts; return the run summary."""
-    if mentions is None:
-        mentions = [m for x in extractions for m in x.mentions]
+def gather(extractions: Sequence[Extraction]) -> tuple[list[Mention], list[Reference]]:
+    """All documents' mentions and references, citations linked across the corpus."""
+    mentions = [m for x in extractions for m in x.mentions]
     references = [r for x in extractions for r in x.references]
+    return citelink.link(mentions, references)
+
+
+def write(out_dir: Path, docs: Sequence[Document], mentions: Sequence[Mention],
+          references: Sequence[Reference], overlaps: Sequence[Overlap] = (),
+          links: Mapping[str, DocLinks] | None = None, rules_version: str = "") -> Summary:
+    """Validate and write every table plus the canonical texts; return the run summary."""
     out = tables(docs, mentions, references, overlaps, links or {}, rules_version)
     export.write_texts(out_dir, {d.doc_id: d.text for d in docs if d.status == "ok"})
     export.write_tables(out_dir, out)

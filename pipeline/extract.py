@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pipeline import context, nlp, normalize, rules, segment, values
+from pipeline import citelink, context, nlp, normalize, rules, segment, values
 from pipeline.records import Document, Mention, Reference
 
 BATCH_SIZE = 256
@@ -87,14 +87,10 @@ def _candidate_scan(version: str) -> re.Pattern[str]:
 
 def _citations(doc: Document, view: normalize.View, version: str,
                found: list[Mention]) -> tuple[list[Mention], list[Reference]]:
-    try:
-        from pipeline import citations
-    except ImportError:  # citation stage not installed in this build
-        return found, []
-    cites = citations.citation_mentions(doc, view.text, version)
-    refs = citations.reference_records(doc, view.text, version)
-    cites, refs = citations.link(cites, refs)
-    return found + list(cites), list(refs)
+    """Citations and reference entries, unlinked: linking needs the whole corpus."""
+    cites = citelink.citation_mentions(doc, view.text, version, view)
+    refs = citelink.reference_records(doc, view.text, version, view)
+    return found + cites, list(refs)
 
 
 def _with_sentence(m: Mention, doc: Document, view: normalize.View,

@@ -77,6 +77,9 @@ def _load(rules_dir: Path) -> Rules:
             entry = dict(entry, pattern=_expand(entry["pattern"], lexicons, where))
             patterns.append(entry)
     _compile_check(patterns)
+    from pipeline import citation_rules  # citation grammar lives in rules/citations.yaml
+
+    citation_rules.load_rules(rules_dir / "citations.yaml")
     return Rules(tuple(patterns), MappingProxyType(lexicons), MappingProxyType(tables),
                  MappingProxyType(tokenizer), rules_version(rules_dir))
 

@@ -62,13 +62,20 @@ def test_word_fraction():
     assert m.value == pytest.approx(66.7)
 
 
-@pytest.mark.parametrize("label", ["DOSE", "SAMPLE_SIZE", "PERCENTAGE"])
-def test_each_numeric_label_has_ten_mentions(label):
+@pytest.mark.parametrize("label", ["DOSE", "SAMPLE_SIZE", "PERCENTAGE", "CITATION"])
+def test_each_label_has_ten_normalized_mentions(label):
     counts = Counter()
     for prefix in ("000", "001", "002", "003", "004"):
         _, mentions = _seed(prefix)
-        counts.update(m.label for m in mentions if m.value is not None or m.low is not None)
+        counts.update(m.label for m in mentions
+                      if m.value is not None or m.low is not None or m.study_key)
     assert counts[label] >= 10
+
+
+def test_citation_across_a_line_break():
+    _, m = _find("000", "CITATION", "(Sabino et al.,\n2013)")
+    assert (m.authors, m.year, m.style, m.study_key) == (("Sabino",), "2013", "parenthetical",
+                                                         "sabino_2013")
 
 
 def test_phone_number_is_not_extracted():

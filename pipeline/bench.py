@@ -1,0 +1,109 @@
+"""``litx bench``: throughput of the real flow on a synthetic corpus, against a regex floor.
+
+The corpus comes from ``pipeline.synth`` (seeded, with planted overlaps). Every stage is also
+reported as a ratio to one compiled-regex pass over the same texts: the floor any extractor
+pays (shared/PERF-NOTES.md §1). Speed is measured here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+# One pass for a number followed by a unit, a percent sign or a count noun: the cheapest
+# scan that finds the same kind of spans the rules find.
+_FLOOR = re.compile(
+    r"\d+(?:\.\d+)?(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?\s*"
+    r"(?:%|mg/kg|mg|µg|g/kg|ml|patients|subjects|participants|rats|mice)\b")
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    seconds: float
+    mb: float
+    docs: int
+
+    @property
+    def mb_s(self) -> float:
+        return self.mb / self.seconds if self.seconds else float("inf")
+
+    @property
+    def docs_s(self) -> float:
+        return self.docs / self.seconds if self.seconds else float("inf")
+
+
+def corpus(n_docs: int, work: Path, seed: int = 42) -> Path:
+    """The synthetic corpus of ``n_docs`` under ``work`` (generated once per size and seed)."""
+    from pipeline import synth
+
+    target = work / f"corpus-{n_docs}-{seed}"
+    if not (target / "manifest.csv").exists():
+        seeds = Path(__file__).resolve().parent.parent / "raw"
+        synth.generate(seeds, target, n_docs, seed=seed)
+    return target / "docs"
+
+
+def regex_floor(docs_dir: Path, repeats: int = 3) -> Stage:
+    """Read + decode + one regex pass, median of ``repeats``."""
+    paths = sorted(docs_dir.glob("*.txt"))
+    times = []
+    size = 0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        size = 0
+        for p in paths:
+            text = p.read_bytes().decode("utf-8")
+            size += len(text.encode("utf-8"))
+            sum(1 for _ in _FLOOR.finditer(text))
+        times.append(time.perf_counter() - start)
+    return Stage("regex floor", statistics.median(times), size / 1e6, len(paths))
+
+
+def run_flow(docs_dir: Path, out_dir: Path) -> tuple[float, object]:
+    from flows.build import build_dataset
+
+    start = time.perf_counter()
+    summary = build_dataset(str(docs_dir), str(out_dir))
+    return time.perf_counter() - start, summary
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(n_docs: int = 1000, work: Path | None = None) -> dict:
+    """Generate, run the flow cold and again unchanged; return the measured figures."""
+    work = work or Path(tempfile.mkdtemp(prefix="litx-bench-"))
+    docs_dir = corpus(n_docs, work)
+    floor = regex_floor(docs_dir)
+    os.environ["PREFECT_TASKS_REFRESH_CACHE"] = "true"  # the first run must not reuse a cache
+    warm_start = time.perf_counter()
+    _warm_up()
+    server_s = time.perf_counter() - warm_start
+    out = work / f"out-{n_docs}"
+    first_s, summary = run_flow(docs_dir, out)
+    os.environ.pop("PREFECT_TASKS_REFRESH_CACHE")
+    second_s, again = run_flow(docs_dir, out)
+    stages = [Stage(name, secs, floor.mb, floor.docs) for name, secs in summary.timings.items()]
+    stages.append(Stage("end to end", first_s, floor.mb, floor.docs))
+    return {"floor": floor, "stages": stages, "rerun_s": second_s, "rerun_skipped": again.skipped,
+            "first_s": first_s, "server_s": server_s, "peak_rss_mb": peak_rss_mb(),
+            "n_docs": floor.docs, "mb": floor.mb}
+
+
+def _warm_up() -> None:
+    """Start Prefect's temporary server before timing (a fixed ~7 s, reported apart)."""
+    from prefect import flow
+
+    @flow(name="litx-bench-warm-up")
+    def nothing() -> None:
+        return None
+
+    nothing()
