@@ -139,6 +139,8 @@ def _bounded_read(target: Path, limit: int) -> bytes:
 
 
 def _mb(n: int) -> str:
+    if n < 1_000_000:
+        return f"{n} bytes"
     return f"{n / 1e6:.1f} MB" if n % 1_000_000 else f"{n // 1_000_000} MB"
 
 
