@@ -68,7 +68,7 @@ _CELL = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters
                 max_size=40)
 
 
-@settings(max_examples=150, deadline=None, database=None)
+@settings(max_examples=60, deadline=None, database=None)
 @given(st.lists(st.tuples(_CELL, _CELL), min_size=1, max_size=5))
 def test_any_text_cells_round_trip(cells):
     mentions = [_mention(i, sentence, source=source or "x") for i, (sentence, source)
