@@ -17,8 +17,8 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from pipeline import (batching, config, dataset, extract, ingest, manifest, progress, rules,
-                      versioning)
+from pipeline import (batching, config, dataset, extract, ingest, manifest, progress,
+                      reconcile, rules, versioning)
 from pipeline.records import Document
 
 BATCH_DOCS = 64
@@ -47,10 +47,16 @@ def link_citations(extractions: list[extract.Extraction]) -> tuple[list, list]:
 
 
 @task(cache_policy=NO_CACHE)
+def reconcile_mentions(docs: list[Document], mentions: list, references: list) -> tuple:
+    return reconcile.run(docs, mentions, references, config.RULES_DIR / "decisions.jsonl")
+
+
+@task(cache_policy=NO_CACHE)
 def write_outputs(out_dir: str, docs: list[Document], mentions: list, references: list,
-                  rules_version: str, excel_safe: bool = False) -> dataset.Summary:
+                  findings: list, conflicts: list, rules_version: str,
+                  excel_safe: bool = False) -> dataset.Summary:
     return dataset.write(Path(out_dir), docs, mentions, references, rules_version=rules_version,
-                         excel_safe=excel_safe)
+                         findings=findings, conflicts=conflicts, excel_safe=excel_safe)
 
 
 @contextmanager
@@ -100,7 +106,10 @@ def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted",
         extractions = _extract(docs, version)
     with _timed(timings, "link"):
         mentions, references = link_citations(extractions)
+    with _timed(timings, "reconcile"):
+        mentions, findings, conflicts = reconcile_mentions(docs, mentions, references)
     with _timed(timings, "write"):
-        summary = write_outputs(out_dir, docs, mentions, references, rules_version, excel_safe)
+        summary = write_outputs(out_dir, docs, mentions, references, findings, conflicts,
+                                rules_version, excel_safe)
     manifest.record(Path(out_dir), fp, summary.to_json())
     return replace(summary, timings=timings)

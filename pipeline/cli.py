@@ -28,7 +28,7 @@ def run(raw: Path = typer.Option(Path("raw"), help="Corpus folder."),
             "text cells starting with = + - @ get a leading '. The canonical CSVs keep the text.")
         ) -> None:
     """Run the whole Prefect flow on RAW and write the dataset to OUT."""
-    from pipeline import rules
+    from pipeline import decisions, rules
     from pipeline.errors import RuleError
 
     if not raw.is_dir():
@@ -36,6 +36,7 @@ def run(raw: Path = typer.Option(Path("raw"), help="Corpus folder."),
         raise typer.Exit(2)
     try:
         rules.load()
+        decisions.load(config.RULES_DIR / "decisions.jsonl")
     except RuleError as e:
         typer.echo(f"error: bad rule file: {e}", err=True)
         raise typer.Exit(2) from None
@@ -140,6 +141,32 @@ def eval_cmd(dataset_dir: Path = typer.Argument(..., help="Folder with docs/*.tx
         table.add_row(row.dataset, row.label, row.rule, str(c.tp), str(c.fp), str(c.fn),
                       f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}")
     out.print(table)
+
+
+@app.command("review")
+def review_cmd(out_dir: Path = typer.Option(Path("extracted"), "--out", help="Output folder."),
+               port: int = typer.Option(8765, help="Port on 127.0.0.1 (0: any free port)."),
+               raw: Path = typer.Option(Path("raw"), help="Corpus folder (for PDF pages)."),
+               decisions: Path = typer.Option(config.RULES_DIR / "decisions.jsonl",
+                                              help="Decisions file to append to.")) -> None:
+    """Serve the page where curators decide conflicts, on 127.0.0.1 only."""
+    from pipeline.review import make_server
+
+    if not (out_dir / "conflicts.csv").is_file():
+        typer.echo(f"warning: {out_dir / 'conflicts.csv'} not found; run `litx run` first",
+                   err=True)
+    try:
+        server = make_server(out_dir, raw, decisions, port=port, verbose=True)
+    except OSError as e:  # port taken: say so instead of a traceback
+        typer.echo(f"error: cannot listen on 127.0.0.1:{port}: {e.strerror}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"litx review: {server.url}  (decisions -> {decisions}; Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 if __name__ == "__main__":

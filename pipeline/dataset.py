@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import citelink, export
+from pipeline import citelink, export, reconcile
 from pipeline.extract import Extraction
-from pipeline.records import DocLinks, Document, Mention, Overlap, Reference
+from pipeline.records import Conflict, DocLinks, Document, Finding, Mention, Overlap, Reference
 
 
 @dataclass(frozen=True)
@@ -85,12 +85,15 @@ def gather(extractions: Sequence[Extraction]) -> tuple[list[Mention], list[Refer
 def write(out_dir: Path, docs: Sequence[Document], mentions: Sequence[Mention],
           references: Sequence[Reference], overlaps: Sequence[Overlap] = (),
           links: Mapping[str, DocLinks] | None = None, rules_version: str = "",
+          findings: Sequence[Finding] = (), conflicts: Sequence[Conflict] = (),
           excel_safe: bool = False) -> Summary:
     """Validate and write every table plus the canonical texts; return the run summary."""
     out = tables(docs, mentions, references, overlaps, links or {}, rules_version)
+    out.update(reconcile.tables(findings, conflicts))
     export.write_dataset(out_dir, out, {d.doc_id: d.text for d in docs if d.status == "ok"},
                          excel_safe=excel_safe)
     errors = tuple((d.source, d.error) for d in docs if d.status == "error")
     return Summary(len(docs), len(errors), errors,
                    dict(sorted(Counter(m.label for m in mentions).items())),
-                   len(references), len(overlaps))
+                   len(references), len(overlaps),
+                   extra=reconcile.summary_extra(findings, conflicts))

@@ -174,6 +174,8 @@ class Finding:
     mention_ids: tuple[str, ...]
     n_documents: int
     n_independent: int
+    sources: tuple[str, ...] = ()  # source paths of the supporting documents
+    conflict_ids: tuple[str, ...] = ()  # conflicts this finding is a side of
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,3 +199,6 @@ class Conflict:
     decided_at: str = ""
     comment: str = ""
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    source_a: str = ""  # source paths of side A's documents, ';'-separated
+    source_b: str = ""
+    decision_value: str = ""  # corrected value of a "neither" decision
