@@ -241,3 +241,17 @@ def test_paths_outside_the_root_are_refused(tmp_path):
     assert "outside the corpus root" in ingest.read(corpus / "sub" / "up", corpus).error
     escaped = ingest.read(corpus / ".." / "outside" / "x.txt", corpus)
     assert escaped.status == "error" and "outside the corpus root" in escaped.error
+
+
+def test_hostile_outputs_read_the_same_in_both_readers(hostile_run):
+    """Odd file names (a carriage return, a leading '=') and texts survive every CSV reader."""
+    import csv
+
+    out, _, docs = hostile_run
+    assert "odd\rname.txt" in docs.index and "=SUM(1+1).txt" in docs.index
+    for path in sorted(out.glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        assert rows[0] == list(frame.columns), path.name
+        assert rows[1:] == frame.values.tolist(), path.name
