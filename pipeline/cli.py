@@ -66,7 +66,9 @@ def _print_summary(summary, out_dir: Path) -> None:
         table.add_row(key, str(value))
     out.print(table)
     for source, reason in summary.errors:
-        typer.echo(f"warning: {source}: {reason}", err=True)
+        # A file name may hold escape sequences or line breaks: show them, never run them.
+        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in source)
+        typer.echo(f"warning: {shown}: {reason}", err=True)
 
 
 @app.command("extract")
