@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from pipeline import config
 from pipeline.errors import RuleError
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "rules" / "citations.yaml"
@@ -190,9 +191,13 @@ def load_rules(path: Path | str = DEFAULT_PATH) -> CitationRules:
 
 def get_rules(path: str | None = None) -> CitationRules:
     """The rule set for ``path`` (default: citations.yaml in ``config.RULES_DIR``), cached."""
-    from pipeline import config
+    return _cached(path or _default_path(config.RULES_DIR))
 
-    return _cached(path or str(config.RULES_DIR / "citations.yaml"))
+
+@lru_cache(maxsize=4)
+def _default_path(rules_dir: Path) -> str:
+    # Called for every parsed reference: resolve the default file once per rules folder.
+    return str(rules_dir / "citations.yaml")
 
 
 @lru_cache(maxsize=4)

@@ -8,6 +8,8 @@ gives every citation and reference a study key, unifying fuzzy surname variants 
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from collections.abc import Sequence
 
 from pipeline.citations import CitationMatch, find_citations
@@ -68,13 +70,7 @@ def citation_mentions(doc: Document, view_text: str, rules_version: str, view: V
         Mentions sorted by start; author-year groups give one mention per cited work; matches
         inside reference-list entries are left out.
     """
-    # "World Health Organization (2006)" inside a reference entry is the entry, not a citation.
-    entries = [(r.start, r.end) for r in find_references(view_text)]
-    out: list[Mention] = []
-    for match in find_citations(view_text):
-        if not any(a <= match.start < b for a, b in entries):
-            out.extend(_mentions_of(doc, match, rules_version, view))
-    return out
+    return document_citations(doc, view_text, rules_version, view)[0]
 
 
 def reference_records(doc: Document, view_text: str, rules_version: str, view: View | None = None) -> list[Reference]:
@@ -86,19 +82,32 @@ def reference_records(doc: Document, view_text: str, rules_version: str, view: V
         rules_version: hash of ``rules/``.
         view: the ``View`` when it changes length, to map offsets back.
     """
-    out: list[Reference] = []
-    for r in find_references(view_text):
-        start, end = _span(view, r.start, r.end)
-        key = study_key(r.authors[0], r.year) if r.authors and r.year else None
-        out.append(
-            Reference(
-                doc_id=doc.doc_id, source=doc.source, start=start, end=end, text=doc.text[start:end], label=r.label,
-                authors=r.authors, year=r.year, year_suffix=r.year_suffix, title=r.title, journal=r.journal,
-                volume=r.volume, issue=r.issue, fpage=r.fpage, lpage=r.lpage, doi=r.doi, study_key=key,
-                rules_version=rules_version,
-            )
-        )
-    return out
+    return document_citations(doc, view_text, rules_version, view)[1]
+
+
+def document_citations(doc: Document, view_text: str, rules_version: str,
+                       view: View | None = None) -> tuple[list[Mention], list[Reference]]:
+    """Both of the above from one pass of the reference finder (it is the costly part)."""
+    found = find_references(view_text)
+    # "World Health Organization (2006)" inside a reference entry is the entry, not a citation.
+    starts = [r.start for r in found]
+    mentions: list[Mention] = []
+    for match in find_citations(view_text):
+        k = bisect_right(starts, match.start) - 1
+        if k < 0 or not found[k].start <= match.start < found[k].end:
+            mentions.extend(_mentions_of(doc, match, rules_version, view))
+    return mentions, [_reference(doc, r, rules_version, view) for r in found]
+
+
+def _reference(doc: Document, r, rules_version: str, view: View | None) -> Reference:
+    start, end = _span(view, r.start, r.end)
+    key = study_key(r.authors[0], r.year) if r.authors and r.year else None
+    return Reference(
+        doc_id=doc.doc_id, source=doc.source, start=start, end=end, text=doc.text[start:end], label=r.label,
+        authors=r.authors, year=r.year, year_suffix=r.year_suffix, title=r.title, journal=r.journal,
+        volume=r.volume, issue=r.issue, fpage=r.fpage, lpage=r.lpage, doi=r.doi, study_key=key,
+        rules_version=rules_version,
+    )
 
 
 def _link_numeric(m: Mention, by_label: dict[str, Reference]) -> Mention:

@@ -8,11 +8,13 @@ run on the whole analysis view. Offsets are mapped back to the canonical text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pipeline import citelink, context, nlp, normalize, rules, segment, values
+from pipeline import (abbreviations, citelink, context, nlp, normalize, rules, segment, spans,
+                      values)
 from pipeline.records import Document, Mention, Reference
 
 BATCH_SIZE = 256
@@ -48,79 +50,135 @@ def document(doc: Document, rules_version: str | None = None) -> Extraction:
 
 def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],
              r: rules.Rules, version: str) -> Iterator[Mention]:
-    scan = _candidate_scan(r.version)
-    chosen = [(s, e) for s, e in sents if scan.search(view.text, s, e)]
+    chosen = _candidate_sentences(view.text, sents, _candidate_scan(r.version))
     pipeline = nlp.get()
-    texts = (view.text[s:e] for s, e in chosen)
-    for (s_start, s_end), sdoc in zip(chosen, pipeline.pipe(texts, batch_size=BATCH_SIZE)):
-        # Doc.text rebuilds the string from every token: take it once per sentence, not per span.
-        sentence = view.text[s_start:s_end]
-        for span in sdoc.spans[nlp.SPANS_KEY]:
-            fields = values.PARSERS[span.label_](span.text, r)
-            fields.update(_context_fields(span.label_, sentence, span.start_char,
-                                          span.end_char, r))
-            start = view.to_canonical(s_start + span.start_char)
-            end = view.to_canonical_end(s_start + span.end_char)
-            yield Mention(doc.doc_id, doc.source, span.label_, start, end, doc.text[start:end],
-                          "", span.id_, version, **fields)
+    texts = [view.text[s:e] for s, e in chosen]
+    parsed: list[tuple[int, str, spans.Candidate, int, int]] = []
+    qualifiers = tuple(r.table("pct_qualifiers"))
+    # The sentence string is used, never ``sdoc.text``: spaCy rebuilds that from tokens.
+    sdocs = pipeline.pipe(texts, batch_size=BATCH_SIZE)
+    for (s_start, _), text, sdoc in zip(chosen, texts, sdocs):
+        cands = [spans.Candidate(sp.label_, sp.id_, sp.start_char, sp.end_char)
+                 for sp in sdoc.spans[nlp.SPANS_KEY]]
+        for c in spans.choose(text, cands, qualifiers):
+            parsed.extend((s_start, text, c, i, j) for i, j in spans.items(text, c))
+    aliases = _drug_aliases(view.text, sents, r, parsed)
+    for s_start, sentence, c, i, j in parsed:
+        fields = _fields(sentence, c, i, j, r, aliases)
+        if fields is None:
+            continue
+        if c.label == "DOSE" and fields.get("drug") is None:
+            # "The dose was 0.8 mg/kg": the drug is named earlier in the paragraph.
+            lead = view.text[max(0, s_start - context.DRUG_LOOKBACK):s_start]
+            fields["drug"] = context.last_drug(lead.split("\n\n")[-1], r, aliases)
+        start = view.to_canonical(s_start + i)
+        end = view.to_canonical_end(s_start + j)
+        yield Mention(doc.doc_id, doc.source, c.label, start, end, doc.text[start:end],
+                      "", c.rule_id, version, **fields)
 
 
-def _context_fields(label: str, sentence: str, start: int, end: int,
-                    r: rules.Rules) -> dict[str, object]:
+def _fields(sentence: str, c: spans.Candidate, i: int, j: int, r: rules.Rules,
+            aliases: dict[str, str]) -> dict[str, object] | None:
+    """Normalized and context fields of one item; None when it is not a mention after all."""
+    fields = values.PARSERS[c.label](sentence[i:j], r)
+    if c.label == "DOSE" and (i, j) != (c.start, c.end):
+        fields["unit"] = values.unit_of(sentence[c.start:c.end], r)  # list items share a unit
+    if fields.get("value") is None and fields.get("low") is None:
+        return None
+    # List items take route and drug from the whole list: "(5 and 10 mg/kg, i.p.)".
+    whole = (c.start, c.end) if c.label == "DOSE" else (i, j)
+    extra = _context_fields(c.label, sentence, *whole, r, c.rule_id, aliases)
+    if extra is None:
+        return None
+    return {**fields, **{k: v for k, v in extra.items() if v is not None or k not in fields}}
+
+
+def _drug_aliases(text: str, sents: list[tuple[int, int]], r: rules.Rules,
+                  parsed: list) -> dict[str, str]:
+    # The abbreviation detector only matters for doses, so documents without one skip it.
+    # A short form is often defined in a sentence without numbers, so all sentences count.
+    if not any(c.label == "DOSE" for _, _, c, _, _ in parsed):
+        return {}
+    return abbreviations.drug_aliases(text, sents, r.lexicon("drugs"))
+
+
+def _context_fields(label: str, sentence: str, start: int, end: int, r: rules.Rules,
+                    rule_id: str = "", aliases: dict[str, str] | None = None
+                    ) -> dict[str, object] | None:
     if label == "DOSE":
+        if not context.is_dose(sentence, end, r):
+            return None
         return {"route": context.route(sentence, start, end, r),
-                "drug": context.drug(sentence, start, end, r)}
+                "drug": context.drug(sentence, start, end, r, aliases)}
     if label == "PERCENTAGE":
+        if not context.is_percentage(sentence, end, r):
+            return None
         return {"measure": context.measure(sentence, start, end, r)}
+    if label == "SAMPLE_SIZE":
+        return context.sample_size(sentence, start, end, rule_id, r)
     return {}
 
 
-@lru_cache(maxsize=4)
-def _candidate_scan(version: str) -> _CandidateScan:
-    """A sentence is worth tokenizing if it holds a digit or a number/fraction word."""
-    r = rules.load()
-    words = set(r.table("number_words")) | {w for f in r.table("fractions") for w in f.split()}
-    words -= {"a", "one"}  # too common alone; "one in 20" also holds a digit
-    words.add("half")
-    body = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-    return _CandidateScan(re.compile(rf"\d|\b(?:{body})\b", re.I),
-                          frozenset(w.lower() for w in words if _WORD_RUN.fullmatch(w)),
-                          tuple(w.lower() for w in words if not _WORD_RUN.fullmatch(w)))
-
-
-_WORD_RUN = re.compile(r"\w+")
-_DIGIT = re.compile(r"\d")
-
-
 @dataclass(frozen=True)
-class _CandidateScan:
-    """The candidate test, 6x faster than the word alternation alone on long digit-free text.
+class _Scan:
+    """What makes a sentence worth tokenizing, from the rule lexicons."""
 
-    A word of plain word characters matches ``\\bword\\b`` exactly when it is a whole word
-    run, so a set lookup over the runs decides most sentences; only hyphenated entries
-    ("two-thirds") that occur as substrings fall back to the full pattern.
+    marks: re.Pattern[str]  # "%", "n = 3", "one in 20": enough on their own
+    units: frozenset[str]  # unit words: a dose or percentage with a digit in the sentence
+    strong: frozenset[str]  # words that alone may start a match (fractions)
+    people: frozenset[str]  # population nouns: need a number in the same sentence
+    numbers: frozenset[str]  # number words
+
+
+@lru_cache(maxsize=4)
+def _candidate_scan(version: str) -> _Scan:
+    r = rules.load()
+    units = set(r.lexicon("mass_units")) | {"per", "percent", "pct"}
+    return _Scan(re.compile(r"%|[nN]\s*[=¼]\s*\d|[Oo]ne in \d"), frozenset(units),
+                 r.lexicon("fraction_words"), r.lexicon("population"),
+                 frozenset(r.table("number_words")))
+
+
+# ASCII letters stay (folded to lower case), every other byte becomes a space. Encoding with
+# errors="replace" gives one byte per character, so offsets do not move; bytes.translate is fast.
+_LETTERS_ONLY = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32
+                      for c in range(256))
+
+
+def _candidate_sentences(text: str, sents: list[tuple[int, int]],
+                         scan: _Scan) -> list[tuple[int, int]]:
+    """Sentences in which some rule could match; spaCy never sees the others.
+
+    A bare digit (a year, a page) is not enough: a sentence needs a percent sign, "n =",
+    a fraction word, or a number (digits or words) with a unit word or a population noun.
     """
+    marks = [m.start() for m in scan.marks.finditer(text)]
+    clean = text.encode("ascii", "replace").translate(_LETTERS_ONLY).decode("ascii")
+    out = []
+    for s, e in sents:
+        k = bisect_left(marks, s)
+        if k < len(marks) and marks[k] < e:
+            out.append((s, e))
+            continue
+        words = set(clean[s:e].split())
+        if not words.isdisjoint(scan.strong):
+            out.append((s, e))
+            continue
+        digit = _DIGIT.search(text, s, e) is not None
+        number = digit or not words.isdisjoint(scan.numbers)
+        if number and not (words.isdisjoint(scan.people) and words.isdisjoint(scan.units)):
+            out.append((s, e))
+    return out
 
-    pattern: re.Pattern[str]
-    single: frozenset[str]
-    joined: tuple[str, ...]
 
-    def search(self, text: str, start: int, end: int) -> bool:
-        if _DIGIT.search(text, start, end):
-            return True
-        chunk = text[start:end].lower()
-        if not self.single.isdisjoint(_WORD_RUN.findall(chunk)):
-            return True
-        return any(w in chunk for w in self.joined) and bool(
-            self.pattern.search(text, start, end))
+_DIGIT = re.compile(r"\d")
 
 
 def _citations(doc: Document, view: normalize.View, version: str,
                found: list[Mention]) -> tuple[list[Mention], list[Reference]]:
     """Citations and reference entries, unlinked: linking needs the whole corpus."""
-    cites = citelink.citation_mentions(doc, view.text, version, view)
-    refs = citelink.reference_records(doc, view.text, version, view)
-    return found + cites, list(refs)
+    cites, refs = citelink.document_citations(doc, view.text, version, view)
+    return found + cites, refs
 
 
 def _with_sentence(m: Mention, doc: Document, view: normalize.View,

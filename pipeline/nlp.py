@@ -11,7 +11,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.util import compile_infix_regex, compile_prefix_regex
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from pipeline import config, rules
 
@@ -29,10 +29,11 @@ def build(rules_dir: Path | None = None) -> Language:
         config={
             "spans_key": SPANS_KEY,
             "validate": True,
-            "spans_filter": {"@misc": "spacy.first_longest_spans_filter.v1"},
             "overwrite": True,
         },
     )
+    # Every match is kept (no spans_filter): overlaps are resolved by pipeline.spans, where
+    # the choice can look at the characters around a match.
     ruler.add_patterns([dict(p) for p in r.patterns])
     return nlp
 
@@ -56,6 +57,9 @@ def _tune_tokenizer(nlp: Language, r: rules.Rules) -> None:
         list(nlp.Defaults.infixes) + list(r.tokenizer["infixes"])).finditer
     tok.prefix_search = compile_prefix_regex(
         list(nlp.Defaults.prefixes) + list(r.tokenizer["prefixes"])).search
+    # A sentence-final period after a unit such as "mL" is punctuation, not an abbreviation.
+    tok.suffix_search = compile_suffix_regex(
+        list(nlp.Defaults.suffixes) + list(r.tokenizer.get("suffixes", []))).search
     for case in r.tokenizer["special_cases"]:
         # Abbreviations stay one token so "i.p." is matched as a route and not split.
         tok.add_special_case(case, [{"ORTH": case}])

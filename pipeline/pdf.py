@@ -10,6 +10,7 @@ view (:func:`pipeline.normalize.analysis_view` with ``dehyphenate=True``) joins 
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,10 @@ from time import perf_counter, process_time
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
+
+# pdfminer warns on every odd drawing operator ("Cannot set non-stroke color"); those say
+# nothing about the text and would bury litx's own one-line errors.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 from pipeline.errors import IngestError
 from pipeline.pdf_layout import (

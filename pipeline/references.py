@@ -8,6 +8,7 @@ so a list is found with or without a ``References`` heading. Offsets index the t
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from pipeline.citation_rules import get_rules
@@ -69,6 +70,9 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_YEARISH = re.compile(r"(?<!\d)(?:1[6-9]|20)\d\d(?!\d)")
+
+
 def _is_heading(line: str) -> bool:
     name = line.strip().strip("#*: \t").strip()
     return name in get_rules().reference_headings
@@ -79,6 +83,11 @@ def _entry(
 ) -> tuple[dict | None, int, int]:
     """Parse the entry opening at line ``i``; join wrapped lines until it parses (PDF text)."""
     end = lines[i][1]
+    last = lines[min(i + _LIST_MAX_LINES, len(lines)) - 1][1]
+    if not in_run and not _YEARISH.search(text, body_start, last):
+        # A list item with no year nearby cannot open a reference list: skip the parser,
+        # which would otherwise run on every bullet of every document.
+        return None, end, i
     if in_run:  # a neighbour of other entries: the line alone, looser shape
         fields = parse_reference(text[body_start:end])
         if _weak_reference(fields):
@@ -141,9 +150,11 @@ def _inline_entries(text: str, taken: list[tuple[int, int]]) -> list[ReferenceMa
     rules = get_rules()
     out: list[ReferenceMatch] = []
     pos = 0
+    starts = [a for a, _ in taken]  # list entries come sorted and never overlap
     for m in _INLINE_START.finditer(text):
         start = m.end()
-        if start < pos or any(a <= start < b for a, b in taken):
+        k = bisect_right(starts, start) - 1
+        if start < pos or (k >= 0 and start < taken[k][1]):
             continue
         names, after = read_authors(text[start : start + 600], rules)
         if not names or not _INLINE_YEAR.match(text, start + after):

@@ -67,7 +67,7 @@ def load(rules_dir: Path | None = None) -> Rules:
 def _load(rules_dir: Path) -> Rules:
     lexicons = {p.stem: _read_lexicon(p) for p in sorted((rules_dir / "lexicons").glob("*.txt"))}
     tables = {p.stem: _read_table(p) for p in sorted((rules_dir / "lexicons").glob("*.tsv"))}
-    tokenizer = _read_json(rules_dir / "tokenizer.json")
+    tokenizer = _check_tokenizer(rules_dir / "tokenizer.json")
     patterns: list[dict[str, Any]] = []
     seen: dict[str, str] = {}
     for path in sorted((rules_dir / "patterns").glob("*.jsonl")):
@@ -82,6 +82,29 @@ def _load(rules_dir: Path) -> Rules:
     citation_rules.load_rules(rules_dir / "citations.yaml")
     return Rules(tuple(patterns), MappingProxyType(lexicons), MappingProxyType(tables),
                  MappingProxyType(tokenizer), rules_version(rules_dir))
+
+
+_TOKENIZER_KEYS = ("special_cases", "infixes", "prefixes", "suffixes")
+
+
+def _check_tokenizer(path: Path) -> dict[str, Any]:
+    """tokenizer.json: known keys, lists of strings, every regex compiling."""
+    import re
+
+    data = _read_json(path)
+    if set(data) - set(_TOKENIZER_KEYS):
+        raise RuleError(f"{path}:1: unknown key(s) {sorted(set(data) - set(_TOKENIZER_KEYS))}; "
+                        f"allowed: {list(_TOKENIZER_KEYS)}")
+    for key in _TOKENIZER_KEYS:
+        values = data.setdefault(key, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise RuleError(f"{path}:1: {key!r} must be a list of strings")
+        for value in values if key != "special_cases" else ():
+            try:
+                re.compile(value)
+            except re.error as err:
+                raise RuleError(f"{path}:1: {key} regex {value!r} does not compile: {err}") from err
+    return data
 
 
 def _check_entry(entry: Any, where: str, seen: dict[str, str]) -> None:

@@ -11,15 +11,19 @@ from typing import Any
 
 from pipeline.rules import Rules
 
-_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|(?<![\w])\d*\.?\d+")
+# A number as written: thousands commas ("1,000"), decimals, or a bare leading dot (".5").
+NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])|(?<![\w])\d*\.?\d+")
 _WORD = re.compile(r"[A-Za-z]+")
-_RANGE_SEP = re.compile(r"\d\s*%?\s*(?:-|to)\s*(?:as high as\s*)?~?\d")
-_LIST_SEP = re.compile(r"\d\s*(?:,|and|or)\s*\d")
+# Two numbers joined as a range: "40-80%", "0.5 to 1", "from 12% to just 2%", "between 5 and 9".
+# The first bound may carry its own unit: "0.5 mg/kg to 1 mg/kg".
+_RANGE_SEP = re.compile(r"\d\s*(?:%|[A-Za-zµ·]+(?:\s*/\s*[A-Za-z]+)*)?\s*(?:-|to|and)\s*"
+                        r"(?:[a-z]+\s+){0,3}[~∼]?\d")
+_UNIT_TAIL = re.compile(r".*\d\s*([A-Za-zµ].*)$", re.S)
 
 
 def numbers(text: str) -> list[float]:
     """Digit numbers in ``text`` in order; thousands commas folded ("1,000" -> 1000)."""
-    return [float(m.group().replace(",", "")) for m in _NUMBER.finditer(text)]
+    return [float(m.group().replace(",", "")) for m in NUMBER.finditer(text)]
 
 
 def word_number(words: list[str], table: Any) -> int | None:
@@ -67,15 +71,15 @@ def leading_count(text: str, rules: Rules) -> tuple[int | None, int]:
 
 
 def unit_of(text: str, rules: Rules) -> str | None:
-    """Canonical unit of a dose span ("mg/ kg" -> "mg/kg", "mcg" -> "µg")."""
+    """Canonical unit of a dose span ("mg/ kg" -> "mg/kg", "mcg" -> "µg", "mg kg-1" -> "mg/kg")."""
     # The unit is what follows the last number that is followed by a letter.
-    m = re.search(r".*\d\s*([A-Za-zµ].*)$", text, re.S)
+    m = _UNIT_TAIL.search(text)
     if not m:
         return None
     surface = re.sub(r"\s+", "", m.group(1)).lower().rstrip(".,;")
-    surface = surface.replace("bodyweight", "")
     units = rules.table("units")
-    for candidate in (surface, surface.replace("/", "")):
+    for candidate in (surface, surface.replace("bodyweight", "").replace("of", ""),
+                      surface.replace("per", "/")):
         if candidate in units:
             return units[candidate]
     # Longest known unit that prefixes the surface ("mg/kg,i.m." -> "mg/kg").
@@ -87,7 +91,7 @@ def bounds(text: str, values: list[float]) -> dict[str, float | None]:
     """value for a single number, low/high for a range or list."""
     if len(values) == 1:
         return {"value": values[0], "low": None, "high": None}
-    if len(values) >= 2 and (_RANGE_SEP.search(text) or _LIST_SEP.search(text)):
+    if len(values) == 2 and _RANGE_SEP.search(text):
         return {"value": None, "low": min(values), "high": max(values)}
     return {"value": values[0] if values else None, "low": None, "high": None}
 
@@ -109,29 +113,37 @@ def sample_size_fields(text: str, rules: Rules) -> dict[str, Any]:
 
 def percentage_fields(text: str, rules: Rules) -> dict[str, Any]:
     """Value or bounds of a PERCENTAGE span, with an approximate/bound qualifier."""
-    lower = text.lower()
-    qualifier = _qualifier(lower, rules)
+    lower = text.lower().strip()
+    qualifier, skip = _qualifier(lower, rules)
     fractions = rules.table("fractions")
+    body = lower[skip:].lstrip()
     for phrase in sorted(fractions, key=len, reverse=True):
-        if re.search(rf"\b{re.escape(phrase)}\b", lower):
+        # Only a fraction that opens the span: "first half of the year" is no percentage.
+        if re.match(rf"{re.escape(phrase)}\b", body) and not re.search(r"\d", body):
             return {"value": float(fractions[phrase]), "low": None, "high": None,
                     "unit": "%", "qualifier": qualifier or "approx"}
-    one_in = re.search(r"\bone in (\d+)", lower)
-    if one_in:
-        return {"value": round(100 / float(one_in.group(1)), 1), "low": None, "high": None,
-                "unit": "%", "qualifier": qualifier}
-    out = bounds(text, numbers(text))
-    return {**out, "unit": "%", "qualifier": qualifier}
+    one_in = re.fullmatch(r"(\S+)\s+in\s+(\d+)", body)
+    if one_in:  # "one in 20" = 5%; other "k in n" spans are not read as percentages
+        ok = one_in.group(1) in {"one", "1"} and float(one_in.group(2)) > 0
+        return {"value": round(100 / float(one_in.group(2)), 1) if ok else None, "low": None,
+                "high": None, "unit": "%", "qualifier": qualifier}
+    found = numbers(text)
+    if not found:  # "Eighty-five percent": a number written in words
+        count, _ = leading_count(body, rules)
+        found = [float(count)] if count is not None else []
+    return {**bounds(text, found), "unit": "%", "qualifier": qualifier}
 
 
-def _qualifier(lower: str, rules: Rules) -> str | None:
+def _qualifier(lower: str, rules: Rules) -> tuple[str | None, int]:
+    """The qualifier a span opens with and its length ("up to 33%" -> upper_bound, 5)."""
     table = rules.table("pct_qualifiers")
     for phrase in sorted(table, key=len, reverse=True):
-        if lower.startswith(phrase) and (phrase == "~" or re.match(rf"{re.escape(phrase)}\b", lower)):
-            return table[phrase]
-    if "as high as" in lower:
-        return None  # "from 40% to as high as 80%" is a range, not a bound
-    return None
+        # Symbols ("~", ">") need no word boundary; words do ("over" but not "overall").
+        if lower.startswith(phrase) and (not phrase[-1].isalpha()
+                                         or re.match(rf"{re.escape(phrase)}\b", lower)):
+            return table[phrase], len(phrase)
+    # "from 40% to as high as 80%" starts with "from": a range, not a bound.
+    return None, 0
 
 
 PARSERS = {"DOSE": dose_fields, "SAMPLE_SIZE": sample_size_fields, "PERCENTAGE": percentage_fields}

@@ -66,3 +66,14 @@ def test_version_changes_with_rules_but_not_with_decisions(tmp_path):
     with (target / "lexicons" / "drugs.txt").open("a") as fh:
         fh.write("newdrug\n")
     assert rules.rules_version(target) != before
+
+
+def test_bad_tokenizer_regex_is_a_rule_error(tmp_path):
+    import json
+
+    target = _copy_rules(tmp_path)
+    data = json.loads((target / "tokenizer.json").read_text())
+    data["infixes"].append("(unclosed")
+    (target / "tokenizer.json").write_text(json.dumps(data))
+    with pytest.raises(RuleError, match="tokenizer.json:1: infixes regex"):
+        rules.load(target)
