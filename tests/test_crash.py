@@ -142,8 +142,9 @@ def test_kills_leave_only_complete_files_and_the_next_run_recovers(crash_setup):
     _kill_when(proc, lambda: _replaced(out / "documents.csv", inode))
     _check_state(out, old, new)
     assert killed_writing, "the run finished before a temp file could be seen"
-    # 4. A normal run completes, sweeps what the killed runs left and equals a clean run.
-    proc = _start(project, corpus, out, home)
+    # 4. A normal run completes, sweeps what the killed runs left and equals a clean run. It
+    #    uses the Prefect home of run 2, whose batch cache a kill interrupted.
+    proc = _start(project, corpus, out, base / "prefect-home-2")
     _, stderr = proc.communicate(timeout=600)
     assert proc.returncode == 0, stderr.decode(errors="replace")[-2000:]
     assert _snapshot(out) == new
