@@ -16,8 +16,9 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
-from pipeline import (batching, config, dataset, extract, ingest, manifest, progress,
+from pipeline import (batching, config, dataset, dedupe, extract, ingest, manifest, progress,
                       reconcile, rules, versioning)
 from pipeline.records import Document
 
@@ -32,7 +33,9 @@ def read_batch(paths: list[str], root: str) -> list[Document]:
 
 
 def _extract_key(context, parameters) -> str:
-    ids = ",".join(d.doc_id for d in parameters["docs"])
+    docs = parameters["docs"]
+    docs = docs.unquote() if isinstance(docs, quote) else docs
+    ids = ",".join(d.doc_id for d in docs)
     return "litx-extract-" + hashlib.sha256(f"{ids}|{parameters['version']}".encode()).hexdigest()
 
 
@@ -47,16 +50,27 @@ def link_citations(extractions: list[extract.Extraction]) -> tuple[list, list]:
 
 
 @task(cache_policy=NO_CACHE)
+def find_overlaps(docs: list[Document]) -> dedupe.DedupResult:
+    # Signatures are cached by content hash next to Prefect's own results.
+    return dedupe.find_overlaps(docs, Path(os.environ["PREFECT_HOME"]) / "litx-dedup")
+
+
+@task(cache_policy=NO_CACHE)
+def link_copies(mentions: list, result: dedupe.DedupResult, docs: list[Document]) -> list:
+    return dedupe.link_copies(mentions, result, {d.doc_id: d for d in docs})
+
+
+@task(cache_policy=NO_CACHE)
 def reconcile_mentions(docs: list[Document], mentions: list, references: list) -> tuple:
     return reconcile.run(docs, mentions, references, config.RULES_DIR / "decisions.jsonl")
 
 
 @task(cache_policy=NO_CACHE)
 def write_outputs(out_dir: str, docs: list[Document], mentions: list, references: list,
-                  findings: list, conflicts: list, rules_version: str,
-                  excel_safe: bool = False) -> dataset.Summary:
-    return dataset.write(Path(out_dir), docs, mentions, references, rules_version=rules_version,
-                         findings=findings, conflicts=conflicts, excel_safe=excel_safe)
+                  dedup: dedupe.DedupResult, findings: list, conflicts: list,
+                  rules_version: str, excel_safe: bool = False) -> dataset.Summary:
+    return dataset.write(Path(out_dir), docs, mentions, references, dedup.overlaps,
+                         dedup.links, rules_version, findings, conflicts, excel_safe=excel_safe)
 
 
 @contextmanager
@@ -78,7 +92,7 @@ def _extract(docs: list[Document], version: str) -> list[extract.Extraction]:
     plan_path = Path(os.environ["PREFECT_HOME"]) / f"litx-batches-{version}.json"
     batches = batching.plan(sorted(by_id), batching.load_plan(plan_path), BATCH_DOCS)
     progress.get().start("extract", len(by_id))
-    futures = [extract_batch.submit([by_id[i] for i in b], version) for b in batches]
+    futures = [extract_batch.submit(quote([by_id[i] for i in b]), version) for b in batches]
     out = []
     for batch, future in zip(batches, futures):
         out.extend(future.result())
@@ -102,14 +116,21 @@ def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted",
     stored = manifest.unchanged(Path(out_dir), fp)
     if stored is not None:
         return dataset.Summary.from_json(stored)
+    # quote(): corpus-sized arguments are passed as they are; Prefect would otherwise walk
+    # every record looking for futures, which cost more than the stages themselves.
+    with _timed(timings, "dedup"):
+        overlaps = find_overlaps(quote(docs))
     with _timed(timings, "extract"):
         extractions = _extract(docs, version)
     with _timed(timings, "link"):
-        mentions, references = link_citations(extractions)
+        mentions, references = link_citations(quote(extractions))
+        mentions = link_copies(quote(mentions), quote(overlaps), quote(docs))
     with _timed(timings, "reconcile"):
-        mentions, findings, conflicts = reconcile_mentions(docs, mentions, references)
+        mentions, findings, conflicts = reconcile_mentions(quote(docs), quote(mentions),
+                                                           quote(references))
     with _timed(timings, "write"):
-        summary = write_outputs(out_dir, docs, mentions, references, findings, conflicts,
+        summary = write_outputs(out_dir, quote(docs), quote(mentions), quote(references),
+                                quote(overlaps), quote(findings), quote(conflicts),
                                 rules_version, excel_safe)
     manifest.record(Path(out_dir), fp, summary.to_json())
     return replace(summary, timings=timings)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 # One character in, one character out: the view keeps the canonical length, so offsets only
 # need mapping where de-hyphenation removes characters.
-_SAME_LENGTH = str.maketrans(
+SAME_LENGTH = str.maketrans(
     {
         "\u00bc": "=",  # PDF mojibake: "n ¼ 111" is "n = 111"
         "\u00a0": " ",
@@ -36,7 +36,7 @@ _SAME_LENGTH = str.maketrans(
 )
 
 # "ketamine-in-\nduced" -> "ketamine-induced": a hyphen at a line end between lowercase letters.
-_HYPHEN_BREAK = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
+HYPHEN_BREAK = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +61,14 @@ class View:
 
 def analysis_view(text: str, dehyphenate: bool = False) -> View:
     """Build the view of ``text``; ``dehyphenate`` joins words split across lines (PDFs)."""
-    same = text.translate(_SAME_LENGTH)
+    same = text.translate(SAME_LENGTH)
     if not dehyphenate:
         return View(same)
     parts: list[str] = []
     cuts: list[int] = []
     shifts: list[int] = []
     pos = removed = 0
-    for m in _HYPHEN_BREAK.finditer(same):
+    for m in HYPHEN_BREAK.finditer(same):
         parts.append(same[pos : m.start()])
         removed += m.end() - m.start()
         cuts.append(m.start() - (removed - (m.end() - m.start())))

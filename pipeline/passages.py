@@ -22,7 +22,7 @@ from itertools import chain
 import numpy as np
 from datasketch import MinHash
 
-from pipeline.normalize import _HYPHEN_BREAK, _SAME_LENGTH
+from pipeline.normalize import HYPHEN_BREAK, SAME_LENGTH
 from pipeline.records import stable_id
 
 # --- tunables (any change here changes PARAMS_VERSION and so invalidates cached signatures) ----
@@ -55,7 +55,7 @@ _BLANK_LINES = re.compile(r"\n[ \t\u00a0]*\n(?:[ \t\u00a0]*\n)*")
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[A-Z0-9\"'\u201c\u2018(\[])")
 _WORD = re.compile(r"\w+")
 # The analysis view's one-for-one character map (normalize.py), as (from, to) string pairs.
-_FOLD_PAIRS = tuple((chr(k), v) for k, v in sorted(_SAME_LENGTH.items()))
+_FOLD_PAIRS = tuple((chr(k), v) for k, v in sorted(SAME_LENGTH.items()))
 _MASK32 = np.uint64(0xFFFFFFFF)
 # Odd 64-bit multipliers that combine the word hashes of a shingle (position matters).
 _SHINGLE_MULT = np.array(
@@ -94,7 +94,7 @@ def _fold_chars(text: str) -> str:
 
 def fold(text: str) -> str:
     """Normalize a passage for comparison: quotes, dashes, nbsp, line-end hyphenation, case, spaces."""
-    return " ".join(_HYPHEN_BREAK.sub("", _fold_chars(text).lower()).split())
+    return " ".join(HYPHEN_BREAK.sub("", _fold_chars(text).lower()).split())
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -188,7 +188,7 @@ def _passage_words(text: str, spans: list[tuple[int, int]]) -> list[list[str]]:
 
 
 def _dehyphenate(text: str) -> str:
-    return _HYPHEN_BREAK.sub("", text) if "-\n" in text else text
+    return HYPHEN_BREAK.sub("", text) if "-\n" in text else text
 
 
 def _shingle_hashes(words: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
