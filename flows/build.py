@@ -68,9 +68,9 @@ def reconcile_mentions(docs: list[Document], mentions: list, references: list) -
 @task(cache_policy=NO_CACHE)
 def write_outputs(out_dir: str, docs: list[Document], mentions: list, references: list,
                   dedup: dedupe.DedupResult, findings: list, conflicts: list,
-                  rules_version: str) -> dataset.Summary:
+                  rules_version: str, excel_safe: bool = False) -> dataset.Summary:
     return dataset.write(Path(out_dir), docs, mentions, references, dedup.overlaps,
-                         dedup.links, rules_version, findings, conflicts)
+                         dedup.links, rules_version, findings, conflicts, excel_safe=excel_safe)
 
 
 @contextmanager
@@ -102,14 +102,17 @@ def _extract(docs: list[Document], version: str) -> list[extract.Extraction]:
 
 
 @flow(name="litx-build", log_prints=False, validate_parameters=False)
-def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted") -> dataset.Summary:
+def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted",
+                  excel_safe: bool = False) -> dataset.Summary:
     """Build the dataset in ``out_dir`` from the corpus in ``raw_dir``."""
     timings: dict[str, float] = {}
     version = versioning.cache_version()  # a bad rule file fails here, before any output
     rules_version = rules.load().version
     with _timed(timings, "ingest"):
         docs = _ingest(raw_dir)
-    fp = manifest.fingerprint(docs, version, [config.RULES_DIR / "decisions.jsonl"])
+    # --excel-safe changes what is written, so it is part of what an up-to-date run means.
+    fp = manifest.fingerprint(docs, version + ("|excel-safe" if excel_safe else ""),
+                              [config.RULES_DIR / "decisions.jsonl"])
     stored = manifest.unchanged(Path(out_dir), fp)
     if stored is not None:
         return dataset.Summary.from_json(stored)
@@ -128,6 +131,6 @@ def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted") -> dataset.S
     with _timed(timings, "write"):
         summary = write_outputs(out_dir, quote(docs), quote(mentions), quote(references),
                                 quote(overlaps), quote(findings), quote(conflicts),
-                                rules_version)
+                                rules_version, excel_safe)
     manifest.record(Path(out_dir), fp, summary.to_json())
     return replace(summary, timings=timings)

@@ -22,7 +22,10 @@ out = Console()
 def run(raw: Path = typer.Option(Path("raw"), help="Corpus folder."),
         out_dir: Path = typer.Option(Path("extracted"), "--out", help="Output folder."),
         runner: str = typer.Option("local", help="local (threads in this process) or dask."),
-        address: str = typer.Option(None, help="Dask scheduler address for --runner dask.")
+        address: str = typer.Option(None, help="Dask scheduler address for --runner dask."),
+        excel_safe: bool = typer.Option(
+            False, "--excel-safe", help="Also write OUT/excel/<table>.csv for spreadsheets: "
+            "text cells starting with = + - @ get a leading '. The canonical CSVs keep the text.")
         ) -> None:
     """Run the whole Prefect flow on RAW and write the dataset to OUT."""
     from pipeline import decisions, rules
@@ -41,7 +44,8 @@ def run(raw: Path = typer.Option(Path("raw"), help="Corpus folder."),
     from pipeline.runner import RunnerError, run_flow
 
     try:
-        summary = run_flow(raw, out_dir, runner=runner, address=address, console=err)
+        summary = run_flow(raw, out_dir, runner=runner, address=address, console=err,
+                           excel_safe=excel_safe)
     except RunnerError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
@@ -62,7 +66,9 @@ def _print_summary(summary, out_dir: Path) -> None:
         table.add_row(key, str(value))
     out.print(table)
     for source, reason in summary.errors:
-        typer.echo(f"warning: {source}: {reason}", err=True)
+        # A file name may hold escape sequences or line breaks: show them, never run them.
+        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in source)
+        typer.echo(f"warning: {shown}: {reason}", err=True)
 
 
 @app.command("extract")

@@ -85,12 +85,13 @@ def gather(extractions: Sequence[Extraction]) -> tuple[list[Mention], list[Refer
 def write(out_dir: Path, docs: Sequence[Document], mentions: Sequence[Mention],
           references: Sequence[Reference], overlaps: Sequence[Overlap] = (),
           links: Mapping[str, DocLinks] | None = None, rules_version: str = "",
-          findings: Sequence[Finding] = (), conflicts: Sequence[Conflict] = ()) -> Summary:
+          findings: Sequence[Finding] = (), conflicts: Sequence[Conflict] = (),
+          excel_safe: bool = False) -> Summary:
     """Validate and write every table plus the canonical texts; return the run summary."""
     out = tables(docs, mentions, references, overlaps, links or {}, rules_version)
     out.update(reconcile.tables(findings, conflicts))
-    export.write_texts(out_dir, {d.doc_id: d.text for d in docs if d.status == "ok"})
-    export.write_tables(out_dir, out)
+    export.write_dataset(out_dir, out, {d.doc_id: d.text for d in docs if d.status == "ok"},
+                         excel_safe=excel_safe)
     errors = tuple((d.source, d.error) for d in docs if d.status == "error")
     return Summary(len(docs), len(errors), errors,
                    dict(sorted(Counter(m.label for m in mentions).items())),

@@ -7,10 +7,13 @@ written (DESIGN.md §9).
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +21,11 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
 
 from pipeline import __version__, config
 
@@ -97,22 +105,103 @@ def validate(name: str, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder and a rename."""
+    """Write ``data`` to ``path`` via a temp file in the same folder and a rename.
+
+    A reader, or a run killed at any instant, sees the complete old file or the complete new
+    one. The temp file is hidden (``.<name>.<random>.tmp``) and exists only while its writer
+    holds a shared lock on the folder, so ``remove_stale_temps`` can tell orphans apart.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with _folder_lock(path.parent, exclusive=False):
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                # mkstemp makes the file private (0600); outputs are meant to be shared.
+                os.fchmod(fh.fileno(), 0o666 & ~_UMASK)
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    _fsync_folder(path.parent)
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+# What atomic_write leaves behind when killed: ".<name>." + mkstemp's 8 random chars + ".tmp".
+_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
+
+
+@contextmanager
+def _folder_lock(folder: Path, exclusive: bool) -> Iterator[None]:
+    """flock on the folder itself: writers share it, the stale-temp sweep takes it alone."""
+    if fcntl is None:  # no flock (Windows): writes stay atomic, the sweep is unguarded
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _fsync_folder(folder: Path) -> None:
+    # The rename is durable only once the folder entry is on disk (power loss, not SIGKILL).
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on a folder; the rename itself is still atomic
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temps(folder: Path) -> list[str]:
+    """Delete temp files that killed writers left in ``folder``; return their names.
+
+    Only names ``atomic_write`` makes are touched, and only while no writer is active in the
+    folder (exclusive lock), so a concurrent run's temp file in flight is never removed.
+    """
+    if not folder.is_dir():
+        return []
+    removed = []
+    with _folder_lock(folder, exclusive=True):
+        for entry in os.scandir(folder):
+            if _TEMP_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                Path(entry.path).unlink(missing_ok=True)
+                removed.append(entry.name)
+    return sorted(removed)
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """RFC 4180 CSV in UTF-8 with "\\n" row ends; fields holding a newline, quote or comma
+    are quoted by the csv module.
+
+    Python's csv writer (3.11) leaves a field with a lone carriage return unquoted, which
+    readers take for a row end. A table with such a cell is written with every field
+    quoted instead: still the same values for every CSV reader, and deterministic.
+    """
+    quoting = csv.QUOTE_ALL if _has_carriage_return(df) else csv.QUOTE_MINIMAL
+    return df.to_csv(index=False, lineterminator="\n", quoting=quoting).encode("utf-8")
+
+
+def _has_carriage_return(df: pd.DataFrame) -> bool:
+    for name in df.columns:
+        col = df[name]
+        if col.dtype == "string" and col.str.contains("\r", regex=False).fillna(False).any():
+            return True
+    return False
 
 
 def parquet_bytes(df: pd.DataFrame) -> bytes:
@@ -125,11 +214,66 @@ def parquet_bytes(df: pd.DataFrame) -> bytes:
 
 def write_tables(out_dir: Path, tables: Mapping[str, pd.DataFrame]) -> None:
     """Validate every table first, then write CSV, Parquet and datapackage.json."""
-    checked = {name: validate(name, df) for name, df in tables.items()}
+    _write_checked(out_dir, {name: validate(name, df) for name, df in tables.items()})
+
+
+def _write_checked(out_dir: Path, checked: Mapping[str, pd.DataFrame]) -> None:
     for name, df in checked.items():
         atomic_write(out_dir / f"{name}.csv", csv_bytes(df))
         atomic_write(out_dir / f"{name}.parquet", parquet_bytes(df))
     atomic_write(out_dir / "datapackage.json", datapackage(list(checked)).encode("utf-8"))
+
+
+def write_dataset(out_dir: Path, tables: Mapping[str, pd.DataFrame], texts: Mapping[str, str],
+                  excel_safe: bool = False) -> None:
+    """Write a whole dataset so that a crash at any point leaves only complete files.
+
+    Order matters: every table is validated before anything is touched; temp files of an
+    earlier killed run are swept; new texts go first and stale texts last, so a table never
+    names a document whose text is already gone.
+
+    Args:
+        out_dir: the output folder (``extracted/``).
+        tables: table name -> frame, as built by ``frame``.
+        texts: doc_id -> canonical text of every readable document.
+        excel_safe: also write ``excel/<table>.csv`` (see ``excel_safe_frame``); without it,
+            copies left by an earlier ``--excel-safe`` run are removed so none go stale.
+    """
+    checked = {name: validate(name, df) for name, df in tables.items()}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for folder in (out_dir, out_dir / "text", out_dir / EXCEL_DIR):
+        remove_stale_temps(folder)
+    write_texts(out_dir, texts, prune=False)
+    _write_checked(out_dir, checked)
+    for name, df in checked.items():
+        target = out_dir / EXCEL_DIR / f"{name}.csv"
+        if excel_safe:
+            atomic_write(target, b"\xef\xbb\xbf" + csv_bytes(excel_safe_frame(name, df)))
+        else:
+            target.unlink(missing_ok=True)
+    if not excel_safe and (out_dir / EXCEL_DIR).is_dir() and not any(
+            (out_dir / EXCEL_DIR).iterdir()):
+        (out_dir / EXCEL_DIR).rmdir()
+    prune_texts(out_dir, texts)
+
+
+EXCEL_DIR = "excel"
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def excel_safe_frame(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of table ``name`` for spreadsheets: text cells that a spreadsheet would run as
+    a formula get a leading single quote. Numeric columns are left alone (-0.5 is a number,
+    not a formula)."""
+    out = df.copy()
+    for f in schema(name)["fields"]:
+        if f["type"] != "string":
+            continue
+        col = out[f["name"]]
+        risky = col.str.startswith(_FORMULA_STARTS).fillna(False).astype(bool)
+        out[f["name"]] = col.where(~risky, "'" + col)
+    return out
 
 
 def datapackage(names: list[str]) -> str:
@@ -149,15 +293,29 @@ def datapackage(names: list[str]) -> str:
     return json.dumps(package, indent=1, ensure_ascii=False) + "\n"
 
 
-def write_texts(out_dir: Path, texts: Mapping[str, str]) -> None:
-    """Canonical texts as text/<doc_id>.txt; texts of documents no longer present go."""
+def write_texts(out_dir: Path, texts: Mapping[str, str], prune: bool = True) -> None:
+    """Canonical texts as text/<doc_id>.txt; with ``prune``, texts of gone documents go."""
     folder = out_dir / "text"
     folder.mkdir(parents=True, exist_ok=True)
     for doc_id, text in texts.items():
         target = folder / f"{doc_id}.txt"
         data = text.encode("utf-8")
-        if not target.exists() or target.read_bytes() != data:
+        if not _same_bytes(target, data):
             atomic_write(target, data)
-    for stale in folder.glob("*.txt"):
+    if prune:
+        prune_texts(out_dir, texts)
+
+
+def _same_bytes(target: Path, data: bytes) -> bool:
+    # Compare sizes first: an unchanged corpus should not read every text back whole.
+    try:
+        return target.stat().st_size == len(data) and target.read_bytes() == data
+    except OSError:
+        return False
+
+
+def prune_texts(out_dir: Path, texts: Mapping[str, str]) -> None:
+    """Remove text/<doc_id>.txt of documents that are no longer in the corpus."""
+    for stale in (out_dir / "text").glob("*.txt"):
         if stale.stem not in texts:
-            stale.unlink()
+            stale.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 from pipeline import config
@@ -19,30 +20,46 @@ _MEDIA_TYPES = {".txt": "text/plain", ".md": "text/markdown", ".markdown": "text
 
 
 def list_inputs(raw_dir: Path) -> list[Path]:
-    """Every regular file under ``raw_dir`` in a stable order, hidden files skipped.
+    """Every file under ``raw_dir`` in a stable order, hidden files skipped.
 
-    Symlinks are listed too: ``read`` refuses those that escape the corpus root, which leaves
-    a visible error row instead of a silently missing file.
+    Symlinks are listed too, and so are symlinked folders that lead outside the corpus:
+    ``read`` refuses them, which leaves a visible error row instead of a silently missing
+    file. Symlinked folders inside the corpus are not followed (their files are listed at
+    their real path already), so a link loop cannot make the walk endless.
     """
     root = Path(raw_dir)
+    real_root = root.resolve()
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if not name.startswith("."):
-                found.append(Path(dirpath) / name)
+        keep = []
+        for d in sorted(d for d in dirnames if not d.startswith(".")):
+            path = Path(dirpath) / d
+            if not path.is_symlink():
+                keep.append(d)
+            elif not path.resolve().is_relative_to(real_root):
+                found.append(path)
+        dirnames[:] = keep
+        found.extend(Path(dirpath) / name for name in filenames if not name.startswith("."))
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
 def read(path: Path, root: Path) -> Document:
-    """Read one file into a Document; never raises for bad content."""
-    source = path.relative_to(root).as_posix()
+    """Read one file into a Document; never raises for bad content.
+
+    Args:
+        path: a file listed by ``list_inputs`` (or any path under ``root``).
+        root: the corpus root; nothing outside it is read.
+
+    Returns:
+        An ``ok`` Document, or one with ``status="error"`` and a one-line reason.
+    """
+    source = _source(path, root)
     media_type = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
     try:
         data = _read_bytes(path, root)
     except IngestError as err:
         return Document(stable_path_id(source), source, "", media_type, status="error",
-                        error=str(err))
+                        error=one_line(str(err)))
     doc_id = hashlib.sha256(data).hexdigest()[:16]
     try:
         if media_type == "application/pdf":
@@ -53,12 +70,26 @@ def read(path: Path, root: Path) -> Document:
         text, encoding = decode_text(data)
         return Document(doc_id, source, text, media_type, encoding, len(data))
     except IngestError as err:
-        return Document(doc_id, source, "", media_type, n_bytes=len(data), status="error",
-                        error=str(err))
+        reason = str(err)
     except Exception as err:  # noqa: BLE001 - a parser bug must not sink the run either
-        reason = f"unreadable file: {type(err).__name__}: {err}".splitlines()[0][:300]
-        return Document(doc_id, source, "", media_type, n_bytes=len(data), status="error",
-                        error=reason)
+        reason = f"unreadable file: {type(err).__name__}: {err}"
+    return Document(doc_id, source, "", media_type, n_bytes=len(data), status="error",
+                    error=one_line(reason))
+
+
+def one_line(reason: str, limit: int = 300) -> str:
+    """A reason fit for one CSV cell and one terminal line: first line, control chars out."""
+    lines = [line.strip() for line in reason.splitlines() if line.strip()]
+    first = lines[0] if lines else "unreadable file"
+    first = "".join(ch if ch.isprintable() else " " for ch in first)
+    return first if len(first) <= limit else first[:limit - 3] + "..."
+
+
+def _source(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:  # a path given outside the root still gets a row, under its name
+        return path.name
 
 
 def stable_path_id(source: str) -> str:
@@ -67,25 +98,50 @@ def stable_path_id(source: str) -> str:
 
 
 def _read_bytes(path: Path, root: Path) -> bytes:
-    if path.is_symlink():
-        target = path.resolve()
-        if not target.is_relative_to(root.resolve()):
-            raise IngestError("refused: symlink points outside the corpus root")
+    """The file's bytes, read only if it is a regular file inside ``root`` within the limit."""
+    target = path.resolve()
+    if not target.is_relative_to(root.resolve()):
+        kind = "symlink" if path.is_symlink() else "path"
+        raise IngestError(f"refused: {kind} points outside the corpus root")
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise IngestError("refused: a folder, not a file")
     if suffix not in config.SUPPORTED_SUFFIXES:
         raise IngestError(f"unsupported file type '{suffix or path.name}' "
                           f"(supported: {', '.join(config.SUPPORTED_SUFFIXES)})")
     limit = config.MAX_PDF_BYTES if suffix == ".pdf" else config.MAX_TEXT_BYTES
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise IngestError(f"file too large: {size / 1e6:.1f} MB exceeds the "
-                              f"{limit / 1e6:.0f} MB limit")
-        if size == 0:
-            raise IngestError("empty file (0 bytes)")
-        return path.read_bytes()
+        return _bounded_read(target, limit)
     except OSError as err:
         raise IngestError(f"cannot read file: {err.strerror or err}") from err
+
+
+def _bounded_read(target: Path, limit: int) -> bytes:
+    # O_NONBLOCK: opening a FIFO must not hang the run; O_NOFOLLOW: the resolved path must
+    # not have been swapped for a symlink since it was checked.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(target, flags)
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise IngestError("refused: not a regular file (device, FIFO or socket)")
+        if info.st_size > limit:
+            raise IngestError(f"file too large: {_mb(info.st_size)} exceeds the "
+                              f"{_mb(limit)} limit (not read)")
+        # Read at most limit + 1 bytes: a file that grows after the size check is still
+        # never held in memory beyond the limit.
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise IngestError(f"file too large: over the {_mb(limit)} limit (grew while read)")
+    if not data:
+        raise IngestError("empty file (0 bytes)")
+    return data
+
+
+def _mb(n: int) -> str:
+    if n < 1_000_000:
+        return f"{n} bytes"
+    return f"{n / 1e6:.1f} MB" if n % 1_000_000 else f"{n // 1_000_000} MB"
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -117,7 +173,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
     try:
         return _checked(data.decode(encoding)), encoding
     except (UnicodeDecodeError, LookupError) as err:
-        raise IngestError(f"undecodable text (guessed {best.encoding})") from err
+        raise IngestError(f"undecodable text (guessed {encoding})") from err
 
 
 # Detection often ties several code pages on Western text (cp1250 vs cp1252); the common
@@ -135,6 +191,10 @@ def _prefer_common(matches) -> str:
 def _checked(text: str) -> str:
     if not text.strip():
         raise IngestError("empty file (no text)")
+    # Only the head was sniffed for NUL bytes; a NUL anywhere (or a UTF-16 U+0000) would
+    # also cut cells short in pandas' CSV reader, so such a file is not text.
+    if "\x00" in text:
+        raise IngestError("binary file: contains NUL characters (not text)")
     sample = text[:65536]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 0.05 * len(sample):

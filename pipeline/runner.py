@@ -53,7 +53,7 @@ def task_runner(runner: str, address: str | None):
 
 
 def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | None = None,
-             console: Console | None = None):
+             console: Console | None = None, excel_safe: bool = False):
     """Run ``flows.build.build_dataset`` and return its Summary."""
     console = console or Console(stderr=True)
     # Prefect's own loggers stay quiet: the user sees a bar and a summary, not server logs.
@@ -69,6 +69,6 @@ def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | Non
                   disable=not console.is_terminal) as bar:
         progress.set_reporter(_RichReporter(bar))
         try:
-            return flow_fn(str(raw), str(out_dir))
+            return flow_fn(str(raw), str(out_dir), excel_safe)
         finally:
             progress.set_reporter(None)

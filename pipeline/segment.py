@@ -15,6 +15,10 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _CANDIDATE = re.compile(r"[.!?][\"')\]]*(?=\s+[\"'(\[<A-Z0-9])")
 _LIST_NUMBER = re.compile(r"(?:[-*+] )?\d{1,3}")  # "37." numbering a reference entry
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+# Longest sentence handed on. Text without sentence breaks (a 5 MB line) is cut into pieces of
+# at most this size, so per-sentence work (spaCy, context scans, the ``sentence`` column) stays
+# bounded instead of growing with the square of the line length.
+MAX_SENTENCE_CHARS = 4000
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
@@ -39,8 +43,23 @@ def sentences(text: str, abbreviations: frozenset[str]) -> list[tuple[int, int]]
     out: list[tuple[int, int]] = []
     for p_start, p_end in paragraphs(text):
         for b_start, b_end in _blocks(text, p_start, p_end):
-            out.extend(_split_block(text, b_start, b_end, abbreviations))
+            for s_start, s_end in _split_block(text, b_start, b_end, abbreviations):
+                out.extend(_capped(text, s_start, s_end))
     return out
+
+
+def _capped(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Cut a span longer than MAX_SENTENCE_CHARS at whitespace (hard cut if there is none)."""
+    while end - start > MAX_SENTENCE_CHARS:
+        limit = start + MAX_SENTENCE_CHARS
+        cut = max(text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, limit),
+                  text.rfind("\n", start + MAX_SENTENCE_CHARS // 2, limit))
+        cut = limit if cut < 0 else cut
+        yield from _stripped(text, start, cut)
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    yield from _stripped(text, start, end)
 
 
 _BLOCK_START = re.compile(r"(?m)^(?:(#{1,6} )|[-*+] |\d{1,3}\. )")
