@@ -33,9 +33,7 @@ def read_batch(paths: list[str], root: str) -> list[Document]:
 
 
 def _extract_key(context, parameters) -> str:
-    docs = parameters["docs"]
-    docs = docs.unquote() if isinstance(docs, quote) else docs
-    ids = ",".join(d.doc_id for d in docs)
+    ids = ",".join(d.doc_id for d in parameters["docs"])
     return "litx-extract-" + hashlib.sha256(f"{ids}|{parameters['version']}".encode()).hexdigest()
 
 
@@ -92,7 +90,9 @@ def _extract(docs: list[Document], version: str) -> list[extract.Extraction]:
     plan_path = Path(os.environ["PREFECT_HOME"]) / f"litx-batches-{version}.json"
     batches = batching.plan(sorted(by_id), batching.load_plan(plan_path), BATCH_DOCS)
     progress.get().start("extract", len(by_id))
-    futures = [extract_batch.submit(quote([by_id[i] for i in b]), version) for b in batches]
+    # A batch is small enough for Prefect to inspect, and a quote() does not survive the trip
+    # to a Dask worker (it arrives as a bare tuple).
+    futures = [extract_batch.submit([by_id[i] for i in b], version) for b in batches]
     out = []
     for batch, future in zip(batches, futures):
         out.extend(future.result())

@@ -181,7 +181,9 @@ def _attribute_doc(doc: Document, own: list[Mention], own_refs: Sequence[Referen
     cites = [m for m in own if m.label == "CITATION"]
     blocked = [(c.start, c.end) for c in cites]
     blocked += [(r.start, r.end) for r in own_refs]
-    version = next((m.rules_version for m in own if m.rules_version), "")
+    # A document with no mentions of its own still gets the run's rules version on the
+    # narrative citations found in it.
+    version = next((m.rules_version for m in own if m.rules_version), "") or rules.load().version
     found_text = authoryear.detect(doc, seg, index, blocked, version)
     found = anchors(cites + found_text, ref_keys)
     out = [m for m in own if m.label not in NUMERIC_LABELS]
