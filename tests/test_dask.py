@@ -14,7 +14,8 @@ import pytest
 from conftest import RAW, ROOT
 
 BIN = Path(sys.executable).parent
-OUTPUTS = ("documents.csv", "mentions.csv", "references.csv", "overlaps.csv")
+OUTPUTS = ("documents.csv", "mentions.csv", "references.csv", "overlaps.csv", "findings.csv",
+           "conflicts.csv")
 
 
 def _free_port() -> int:

@@ -8,8 +8,8 @@ import pandas as pd
 from conftest import RAW, ROOT, read_text_exact
 from flows.build import build_dataset
 
-COMPARED = ("documents.csv", "mentions.csv", "references.csv", "overlaps.csv",
-            "datapackage.json")
+COMPARED = ("documents.csv", "mentions.csv", "references.csv", "overlaps.csv", "findings.csv",
+            "conflicts.csv", "datapackage.json")
 
 
 def test_outputs_exist(seed_run):

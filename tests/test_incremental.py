@@ -8,7 +8,8 @@ from conftest import RAW
 from flows.build import build_dataset
 from pipeline import batching, config, extract, rules, versioning
 
-OUTPUTS = ("documents.csv", "mentions.csv", "references.csv", "overlaps.csv")
+OUTPUTS = ("documents.csv", "mentions.csv", "references.csv", "overlaps.csv", "findings.csv",
+           "conflicts.csv")
 
 
 class Counter:
