@@ -72,10 +72,15 @@ def write_outputs(out_dir: str, docs: list[Document], mentions: list, references
 
 
 @contextmanager
-def _timed(timings: dict[str, float], stage: str):
+def _timed(timings: dict[str, float], stage: str, bar: bool = True):
+    """Time ``stage``; corpus-wide stages also get a one-step bar so a long run shows them."""
+    if bar:
+        progress.get().start(stage, 1)
     start = time.perf_counter()
     yield
     timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
+    if bar:
+        progress.get().advance(stage, 1)
 
 
 def _ingest(raw_dir: str) -> list[Document]:
@@ -108,7 +113,7 @@ def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted",
     timings: dict[str, float] = {}
     version = versioning.cache_version()  # a bad rule file fails here, before any output
     rules_version = rules.load().version
-    with _timed(timings, "ingest"):
+    with _timed(timings, "ingest", bar=False):
         docs = _ingest(raw_dir)
     # --excel-safe changes what is written, so it is part of what an up-to-date run means.
     fp = manifest.fingerprint(docs, version + ("|excel-safe" if excel_safe else ""),
@@ -120,7 +125,7 @@ def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted",
     # every record looking for futures, which cost more than the stages themselves.
     with _timed(timings, "dedup"):
         overlaps = find_overlaps(quote(docs))
-    with _timed(timings, "extract"):
+    with _timed(timings, "extract", bar=False):
         extractions = _extract(docs, version)
     with _timed(timings, "link"):
         mentions, references = link_citations(quote(extractions))
