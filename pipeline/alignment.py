@@ -7,10 +7,13 @@ matches mean (which document is the copy, which spans are aligned, which mention
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from pipeline.passages import Signatures, content_len, fold
 from pipeline.records import DocLinks, Document, Mention, Overlap
+
+K = TypeVar("K", bound=Hashable)
 
 # --- tunables -------------------------------------------------------------------------------
 CONTAINED_MIN = 0.90  # share of a document's text aligned inside one other to be "contained"
@@ -158,9 +161,12 @@ def _key(by_id: Mapping[str, Document], doc_id: str) -> tuple[str, str]:
     return by_id[doc_id].source, doc_id
 
 
-def _root(parent: Mapping[str, str], doc_id: str) -> str | None:
-    """Follow duplicate_of links to the first original (a copy of a copy names the original)."""
-    seen, cur = {doc_id}, parent.get(doc_id)
+def _root(parent: Mapping[K, K], key: K) -> K | None:
+    """Follow copy links to the first original (a copy of a copy names the original).
+
+    Used for documents (duplicate_of) and for mentions (copy_of); cycles stop the walk.
+    """
+    seen, cur = {key}, parent.get(key)
     while cur is not None and cur in parent and parent[cur] not in seen:
         seen.add(cur)
         cur = parent[cur]
@@ -188,7 +194,7 @@ def link_copies(
                 parent[k] = _nearest(mentions, k, originals[keys[k]], o)
     out = []
     for k, m in enumerate(mentions):
-        root = _root_index(parent, k)
+        root = _root(parent, k)
         out.append(m if root is None else m.with_(copy_of=mentions[root].mention_id))
     return out
 
@@ -203,10 +209,3 @@ def _nearest(mentions: Sequence[Mention], k: int, same: list[int], o: Overlap) -
     expected = o.start_a + (mentions[k].start - o.start_b) * scale
     return min(same, key=lambda c: (abs(mentions[c].start - expected), mentions[c].start))
 
-
-def _root_index(parent: Mapping[int, int], k: int) -> int | None:
-    seen, cur = {k}, parent.get(k)
-    while cur is not None and cur in parent and parent[cur] not in seen:
-        seen.add(cur)
-        cur = parent[cur]
-    return cur
