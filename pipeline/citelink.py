@@ -168,32 +168,3 @@ def _unified(m: Mention, canon: dict[str, str]) -> Mention:
         return m
     variant = m.name_variant or (m.authors[0] if m.authors else None)
     return m.with_(study_key=canon[m.study_key], name_variant=variant)
-
-
-def year_mismatches(
-    mentions: Sequence[Mention], references: Sequence[Reference], max_gap: int = 1
-) -> list[tuple[Mention, Reference]]:
-    """Author-year citations that found no reference of their year but one of a nearby year.
-
-    "(Dakwar et al., 2016)" next to a printed "Dakwar E, … 2017" is most likely a wrong year:
-    a curator decides (DESIGN.md §7, year mismatches in conflicts.csv). References of every
-    document are candidates, since the citing document may have no list of its own.
-
-    Args:
-        mentions: linked mentions (output of ``link``); unresolved author-year citations are checked.
-        references: reference entries of all documents.
-        max_gap: largest year difference reported.
-
-    Returns:
-        ``(citation, reference)`` pairs, each citation paired with every candidate.
-    """
-    out: list[tuple[Mention, Reference]] = []
-    for m in mentions:
-        if m.label != "CITATION" or m.style == "numeric" or m.ref_ids or not (m.authors and m.year):
-            continue
-        for r in references:
-            if not (r.authors and r.year) or r.year == m.year or abs(int(r.year) - int(m.year)) > max_gap:
-                continue
-            if match_surname(m.authors[0], [r.authors[0]]):
-                out.append((m, r))
-    return out

@@ -29,7 +29,6 @@ except ImportError:  # pragma: no cover - Windows
 
 from pipeline import __version__, config
 
-TABLES = ("documents", "mentions", "references", "overlaps", "findings", "conflicts")
 _DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
 
 

@@ -97,15 +97,6 @@ def open_by_kind(found_conflicts: Sequence[Conflict]) -> dict[str, int]:
     return out
 
 
-def summary_line(found_findings: Sequence[Finding], found_conflicts: Sequence[Conflict]) -> str:
-    """``findings: 57; open conflicts: 3 (rounding 1, internal 1, ...)`` for the terminal."""
-    by_kind = open_by_kind(found_conflicts)
-    detail = ", ".join(f"{k} {n}" for k, n in by_kind.items() if n)
-    total = sum(by_kind.values())
-    return (f"findings: {len(found_findings)}; open conflicts: {total}"
-            + (f" ({detail})" if detail else ""))
-
-
 def summary_extra(found_findings: Sequence[Finding],
                   found_conflicts: Sequence[Conflict]) -> dict[str, object]:
     """Rows for ``dataset.Summary.extra`` (printed by ``litx run``): findings, open conflicts."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.citation_rules import DEFAULT_PATH, load_rules
-from pipeline.citelink import citation_mentions, link, reference_records, year_mismatches
+from pipeline.citelink import citation_mentions, link, reference_records
 from pipeline.errors import RuleError
 from pipeline.normalize import analysis_view
 from pipeline.records import Document, Mention, Reference
@@ -105,13 +105,6 @@ def test_name_variant_recorded_against_reference() -> None:
     mentions, refs = link(citation_mentions(doc, doc.text, "v"), reference_records(doc, doc.text, "v"))
     (m,) = mentions
     assert (m.study_key, m.name_variant, m.ref_ids) == ("ezquerro-romano_2018", "Ezquerra-Romano", (refs[0].ref_id,))
-
-
-def test_year_mismatch_candidates_across_documents() -> None:
-    mentions, refs, _ = _seeds()
-    pairs = [(m.doc_id, m.text, r.doc_id, r.label, r.year) for m, r in year_mismatches(mentions, refs)]
-    assert ("000", "(Dakwar et al., 2016)", "002", "40", "2017") in pairs
-    assert not any(text == "(Dakwar et al., 2014b)" for _, text, *_ in pairs)  # resolved in its own doc
 
 
 def test_every_reference_has_a_key() -> None:
