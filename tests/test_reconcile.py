@@ -80,11 +80,7 @@ def _two_docs(text_a, text_b):
 
 
 def test_rounding_across_documents():
-    a, b = _two_docs("Intake fell 33.3% (Sabino et al., 2013).",
-                     "Intake fell by 33% (Sabino et al., 2013).")
-    ms = [pct(a, "33.3%", 33.3), pct(b, "33%", 33),
-          cite(a, "(Sabino et al., 2013)", "Sabino", "2013"),
-          cite(b, "(Sabino et al., 2013)", "Sabino", "2013")]
+    (a, b), ms = _mixed()
     _, found, conflicts = _run([a, b], ms)
     [c] = conflicts
     assert (c.kind, c.study_key, c.value_a, c.value_b, c.status) == (
