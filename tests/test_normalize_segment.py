@@ -1,4 +1,11 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
 from pipeline import normalize, rules, segment
+
+# Text mixing the characters the view maps with ordinary ones, so replacements meet.
+_MAPPED = "".join(chr(c) for c in normalize.SAME_LENGTH)
+_MIXED = st.text(alphabet=st.sampled_from(_MAPPED + "\u00b5ab -=1"), max_size=40)
 
 
 def test_view_keeps_length_and_repairs_mojibake():
@@ -6,6 +13,11 @@ def test_view_keeps_length_and_repairs_mojibake():
     view = normalize.analysis_view(text)
     assert len(view.text) == len(text)
     assert view.text == "(n = 111) 65-70% 0.41 mg"
+
+
+@given(_MIXED)
+def test_fast_same_length_map_equals_the_translate_table(text):
+    assert normalize.same_length(text) == text.translate(normalize.SAME_LENGTH)
 
 
 def test_dehyphenation_maps_offsets_back():
