@@ -37,10 +37,9 @@ def document(doc: Document, rules_version: str | None = None) -> Extraction:
     version = rules_version or r.version
     view = normalize.analysis_view(doc.text, dehyphenate=doc.layout is not None)
     sents = segment.sentences(view.text, r.lexicon("abbreviations"))
-    found = list(_numeric(doc, view, sents, r, version))
-    refs: list[Reference] = []
-    found, refs = _citations(doc, view, version, found)
-    found = [_with_sentence(m, doc, view, sents) for m in found]
+    numeric = list(_numeric(doc, view, sents, r, version))
+    cites, refs = citelink.document_citations(doc, view.text, version, view)
+    found = numeric + [_with_sentence(m, doc, view, sents) for m in cites]
     if doc.layout is not None:
         found, refs = _with_boxes(doc, found), _with_boxes(doc, refs)
     found.sort(key=lambda m: (m.start, m.end, m.label))
@@ -53,17 +52,17 @@ def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],
     chosen = _candidate_sentences(view.text, sents, _candidate_scan(r.version))
     pipeline = nlp.get()
     texts = [view.text[s:e] for s, e in chosen]
-    parsed: list[tuple[int, str, spans.Candidate, int, int]] = []
+    parsed: list[tuple[tuple[int, int], str, spans.Candidate, int, int]] = []
     qualifiers = tuple(r.table("pct_qualifiers"))
     # The sentence string is used, never ``sdoc.text``: spaCy rebuilds that from tokens.
     sdocs = pipeline.pipe(texts, batch_size=BATCH_SIZE)
-    for (s_start, _), text, sdoc in zip(chosen, texts, sdocs):
+    for sent, text, sdoc in zip(chosen, texts, sdocs):
         cands = [spans.Candidate(sp.label_, sp.id_, sp.start_char, sp.end_char)
                  for sp in sdoc.spans[nlp.SPANS_KEY]]
         for c in spans.choose(text, cands, qualifiers):
-            parsed.extend((s_start, text, c, i, j) for i, j in spans.items(text, c))
+            parsed.extend((sent, text, c, i, j) for i, j in spans.items(text, c))
     aliases = _drug_aliases(view.text, sents, r, parsed)
-    for s_start, sentence, c, i, j in parsed:
+    for (s_start, s_end), sentence, c, i, j in parsed:
         fields = _fields(sentence, c, i, j, r, aliases)
         if fields is None:
             continue
@@ -73,8 +72,10 @@ def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],
             fields["drug"] = context.last_drug(lead.split("\n\n")[-1], r, aliases)
         start = view.to_canonical(s_start + i)
         end = view.to_canonical_end(s_start + j)
+        # The item lies inside its candidate sentence, which is therefore its sentence.
+        canonical = doc.text[view.to_canonical(s_start):view.to_canonical_end(s_end)]
         yield Mention(doc.doc_id, doc.source, c.label, start, end, doc.text[start:end],
-                      "", c.rule_id, version, **fields)
+                      canonical, c.rule_id, version, **fields)
 
 
 def _fields(sentence: str, c: spans.Candidate, i: int, j: int, r: rules.Rules,
@@ -174,13 +175,6 @@ def _candidate_sentences(text: str, sents: list[tuple[int, int]],
 _DIGIT = re.compile(r"\d")
 
 
-def _citations(doc: Document, view: normalize.View, version: str,
-               found: list[Mention]) -> tuple[list[Mention], list[Reference]]:
-    """Citations and reference entries, unlinked: linking needs the whole corpus."""
-    cites, refs = citelink.document_citations(doc, view.text, version, view)
-    return found + cites, refs
-
-
 def _with_sentence(m: Mention, doc: Document, view: normalize.View,
                    sents: list[tuple[int, int]]) -> Mention:
     # Sentences are view spans; the mention is canonical. Without de-hyphenation both agree.
@@ -190,6 +184,8 @@ def _with_sentence(m: Mention, doc: Document, view: normalize.View,
 
 def _to_view(view: normalize.View, i: int) -> int:
     # Inverse of View.to_canonical for offsets that survive in the view.
+    if view.same_offsets:
+        return i
     lo, hi = 0, len(view.text)
     while lo < hi:
         mid = (lo + hi) // 2

@@ -47,6 +47,11 @@ class View:
     _cuts: tuple[int, ...] = ()
     _shifts: tuple[int, ...] = ()
 
+    @property
+    def same_offsets(self) -> bool:
+        """True when view and canonical offsets agree (nothing was de-hyphenated)."""
+        return not self._cuts
+
     def to_canonical(self, i: int) -> int:
         """Map a view start offset to the canonical text."""
         k = bisect_right(self._cuts, i)
