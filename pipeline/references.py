@@ -26,6 +26,7 @@ _PAGES_END = re.compile(
     r"(?=[.;:,]{0,2}(?:\s|$))"
 )
 _LIST_MAX_LINES = 4  # a wrapped PDF entry rarely needs more lines
+_NAME_WRAP_CHARS = 40  # a shorter first line may end inside the first author's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,10 @@ def _entry(
         fields = parse_reference(text[body_start:end])
         if _looks_like_reference(fields):
             return fields, len(text[body_start:end].rstrip()) + body_start, j
+        if not fields["authors"] and end - body_start >= _NAME_WRAP_CHARS:
+            # Authors are read from the start, so a line this long without one never gains
+            # one from the lines after it.
+            break
     return None, end, i
 
 
