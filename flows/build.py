@@ -20,6 +20,7 @@ from prefect.utilities.annotations import quote
 
 from pipeline import (batching, config, dataset, dedupe, extract, ingest, manifest, progress,
                       reconcile, rules, versioning)
+from pipeline.runner import local_task_runner
 from pipeline.records import Document
 
 BATCH_DOCS = 64
@@ -106,7 +107,9 @@ def _extract(docs: list[Document], version: str) -> list[extract.Extraction]:
     return out
 
 
-@flow(name="litx-build", log_prints=False, validate_parameters=False)
+# Callers that do not choose a runner (tests, `litx bench`) get the one `litx run` uses.
+@flow(name="litx-build", log_prints=False, validate_parameters=False,
+      task_runner=local_task_runner())
 def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted",
                   excel_safe: bool = False) -> dataset.Summary:
     """Build the dataset in ``out_dir`` from the corpus in ``raw_dir``."""

@@ -29,6 +29,15 @@ class RunnerError(Exception):
     """The requested task runner cannot be used as configured."""
 
 
+def local_task_runner():
+    """One worker thread. Prefect's default pool runs several batches at once; they fight
+    over the GIL and each thread builds its own spaCy pipeline (extraction measured 1.6x
+    slower in `litx bench`, which used the default)."""
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner(max_workers=1)
+
+
 def task_runner(runner: str, address: str | None):
     """Prefect task runner for ``--runner``: one local worker, or an existing Dask cluster.
 
@@ -37,9 +46,7 @@ def task_runner(runner: str, address: str | None):
     Prefect API, or each would boot its own temporary server (shared/SETUP-NOTES.md §5).
     """
     if runner == "local":
-        from prefect.task_runners import ThreadPoolTaskRunner
-
-        return ThreadPoolTaskRunner(max_workers=1)
+        return local_task_runner()
     if runner != "dask":
         raise RunnerError(f"unknown runner {runner!r} (use local or dask)")
     if not address:

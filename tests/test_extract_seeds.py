@@ -82,3 +82,30 @@ def test_phone_number_is_not_extracted():
     doc, mentions = _seed("004")
     phone = doc.text.index("480-626")
     assert not [m for m in mentions if m.start <= phone < m.end]
+
+
+def _segments_match(doc):
+    from pipeline import attribute
+
+    x = extract.document(doc)
+    seg = attribute.segments(doc)
+    assert (x.sentences, x.paragraphs) == (seg.sentences, seg.paragraphs)
+    return x
+
+
+@pytest.mark.parametrize("prefix", ["000", "002"])
+def test_extraction_hands_over_the_segments_attribution_would_compute(prefix):
+    doc, _ = _seed(prefix)
+    assert len(_segments_match(doc).sentences) > 10
+
+
+def test_handed_over_segments_map_dehyphenated_text_back():
+    from pipeline.records import Document, Layout
+
+    text = ("Patients received keta-\nmine at 0.5 mg/kg. The re-\nsponse rate was 40%.\n\n"
+            "A second para-\ngraph follows here.")
+    doc = Document("d" * 16, "x.pdf", text, media_type="application/pdf",
+                   layout=Layout((0,), (None,) * len(text)))
+    x = _segments_match(doc)
+    assert [text[s:e] for s, e in x.paragraphs][-1] == "A second para-\ngraph follows here."
+    assert any(m.text == "0.5 mg/kg" for m in x.mentions)
