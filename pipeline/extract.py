@@ -1,8 +1,9 @@
-"""Document -> Mentions and References: the only module that touches spaCy Docs.
+"""Document -> Mentions and References.
 
 The spaCy rules run on the sentences a cheap scan marks as candidates (a digit or a number
-word), batched through ``nlp.pipe``; document-level scanners (citations, reference lists)
-run on the whole analysis view. Offsets are mapped back to the canonical text.
+word), tokenized in batches, each through a Matcher holding only the rules whose anchor words
+it contains (``nlp.RuleMatcher``); document-level scanners (citations, reference lists) run on
+the whole analysis view. Offsets are mapped back to the canonical text.
 """
 
 from __future__ import annotations
@@ -61,15 +62,12 @@ def _canonical(view: normalize.View, spans: list[tuple[int, int]]) -> tuple[tupl
 def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],
              r: rules.Rules, version: str) -> Iterator[Mention]:
     chosen = _candidate_sentences(view.text, sents, _candidate_scan(r.version))
-    pipeline = nlp.get()
     texts = [view.text[s:e] for s, e in chosen]
     parsed: list[tuple[tuple[int, int], str, spans.Candidate, int, int]] = []
     qualifiers = tuple(r.table("pct_qualifiers"))
-    # The sentence string is used, never ``sdoc.text``: spaCy rebuilds that from tokens.
-    sdocs = pipeline.pipe(texts, batch_size=BATCH_SIZE)
-    for sent, text, sdoc in zip(chosen, texts, sdocs):
-        cands = [spans.Candidate(sp.label_, sp.id_, sp.start_char, sp.end_char)
-                 for sp in sdoc.spans[nlp.SPANS_KEY]]
+    # The sentence string is used, never a Doc's text: spaCy rebuilds that from tokens.
+    for sent, text, found in zip(chosen, texts, nlp.matcher().spans(texts, BATCH_SIZE)):
+        cands = [spans.Candidate(*f) for f in found]
         for c in spans.choose(text, cands, qualifiers):
             parsed.extend((sent, text, c, i, j) for i, j in spans.items(text, c))
     aliases = _drug_aliases(view.text, sents, r, parsed)

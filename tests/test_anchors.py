@@ -1,0 +1,79 @@
+"""The per-sentence Matchers find exactly what the full SpanRuler finds."""
+
+from itertools import islice
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import RAW, SHARED
+from pipeline import anchors, ingest, nlp, normalize, rules, segment
+
+
+def _ruler_spans(texts):
+    return [[(sp.label_, sp.id_, sp.start_char, sp.end_char) for sp in d.spans[nlp.SPANS_KEY]]
+            for d in nlp.get().pipe(texts)]
+
+
+def _sentences(text):
+    view = normalize.analysis_view(text).text
+    return [view[s:e] for s, e in segment.sentences(view, rules.load().lexicon("abbreviations"))]
+
+
+def _assert_same(texts):
+    got = list(nlp.matcher().spans(texts))
+    want = _ruler_spans(texts)
+    for text, g, w in zip(texts, got, want):
+        assert g == w, text
+    return sum(map(len, want))
+
+
+def test_every_sentence_of_the_seeds_gets_the_ruler_spans():
+    texts = [s for p in ingest.list_inputs(RAW) for s in _sentences(ingest.read(p, RAW).text)]
+    assert _assert_same(texts) > 50
+
+
+def test_benchmark_sentences_get_the_ruler_spans():
+    folders = [SHARED / "bench" / n / "docs" for n in ("ebmnlp_sample_size", "measeval_quantity")]
+    paths = [p for f in folders if f.is_dir() for p in islice(sorted(f.glob("*.txt")), 150)]
+    if not paths:
+        pytest.skip("shared/bench is not beside the project (set LITX_SHARED)")
+    texts = [s for p in paths for s in _sentences(p.read_text(encoding="utf-8"))]
+    assert _assert_same(texts) > 200
+
+
+# Words from the rule lexicons, numbers and glue, so random sentences hit the rules often.
+_LEX = rules.load()
+_WORDS = sorted(_LEX.lexicon("mass_units") | _LEX.lexicon("population") | {
+    "n", "=", "%", "per", "cent", "percent", "half", "of", "in", "one", "to", "-", "and", ",",
+    "5", "0.41", "12", "ten", "/", "kg", "day", "the", "patients", "a", "third", "(", ")"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=14),
+       st.lists(st.sampled_from(["", " ", "  "]), min_size=14, max_size=14))
+def test_random_rule_words_get_the_ruler_spans(words, gaps):
+    # Words are joined with no space at times ("5mg", "n=12"), as text often has them.
+    text = "".join(w + g for w, g in zip(words, gaps)).strip()
+    if text:
+        _assert_same([text])
+
+
+def test_each_rule_gets_its_rarest_required_word_list():
+    pattern = [{"LIKE_NUM": True}, {"LOWER": "in"}, {"LOWER": {"IN": ["cats", "dogs"]}},
+               {"LOWER": "x", "OP": "?"}]
+    assert anchors.anchor_words(pattern) == ("cats", "dogs")
+    assert anchors.anchor_words([{"LIKE_NUM": True}, {"LOWER": "in"}]) == ("in",)
+    assert anchors.anchor_words([{"LIKE_NUM": True}, {"ORTH": "%", "OP": "?"}]) is None
+
+
+def test_a_rule_without_an_anchor_runs_on_every_sentence():
+    [group] = anchors.groups([{"label": "DOSE", "id": "x", "pattern": [{"LIKE_NUM": True}]}])
+    assert group.could_match(set(), "no anchor here")
+
+
+def test_sentences_without_anchors_skip_the_matcher():
+    groups = anchors.groups(rules.load().patterns)
+    lowered = "we met at noon and left."
+    assert not any(g.could_match(anchors.words_of(lowered), lowered) for g in groups
+                   if g.words or g.signs)
