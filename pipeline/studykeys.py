@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from types import MappingProxyType
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from pipeline.citation_rules import get_rules
 
@@ -105,14 +105,36 @@ def unify_keys(keys: Iterable[str], preferred: Iterable[str] = ()) -> dict[str, 
     for group in by_year.values():
         # Reference-list spellings first, then the most frequent, then alphabetical: stable.
         group.sort(key=lambda k: (k not in pref, -counts[k], k))
-        for key in group:
+        names = [_surname(k) for k in group]
+        for i, key in enumerate(group):
             if key in out:
                 continue
             out[key] = key
-            for other in group:
-                if other not in out and same_author(_surname(key), _surname(other)):
-                    out[other] = key
+            rest = [j for j in range(i + 1, len(group)) if group[j] not in out]
+            for k in same_authors(names[i], [names[j] for j in rest]):
+                out[group[rest[k]]] = key
     return out
+
+
+def same_authors(name: str, others: list[str]) -> set[int]:
+    """Indexes of ``others`` that ``same_author(name, other)`` accepts, for many at once: the
+    fuzzy ratio of single-word surnames is computed by rapidfuzz in one call (a year's keys
+    compare all against all)."""
+    rules = get_rules()
+    folded = fold(name)
+    hits = {k for k, o in enumerate(others) if fold(o) == folded}
+    if len(folded) < rules.surname_min_fuzzy_len:
+        return hits
+    single = len(name.split()) == 1
+    plain = [k for k, o in enumerate(others) if single and len(o.split()) == 1
+             and len(fold(o)) >= rules.surname_min_fuzzy_len]
+    found = process.extract(folded, [fold(others[k]) for k in plain], scorer=fuzz.ratio,
+                            score_cutoff=rules.surname_similarity, limit=None)
+    hits.update(plain[idx] for _, _, idx in found)
+    done = set(plain)
+    hits.update(k for k, o in enumerate(others) if k not in done and k not in hits
+                and same_author(name, o))
+    return hits
 
 
 def _surname(key: str) -> str:

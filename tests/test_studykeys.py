@@ -6,13 +6,15 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.citation_rules import DEFAULT_PATH, load_rules
 from pipeline.citelink import citation_mentions, link, reference_records
 from pipeline.errors import RuleError
 from pipeline.normalize import analysis_view
 from pipeline.records import Document, Mention, Reference
-from pipeline.studykeys import fold, same_author, study_key, unify_keys
+from pipeline.studykeys import fold, same_author, same_authors, study_key, unify_keys
 
 RAW = Path(__file__).parents[1] / "raw"
 
@@ -145,3 +147,16 @@ def test_bad_rule_file_names_file_and_line(tmp_path: Path, content: str, line_te
 def test_default_rules_load() -> None:
     rules = load_rules()
     assert "Table" in rules.not_surnames and "van" in rules.particles
+
+
+_NAMES = st.lists(st.sampled_from(["Krupitsky", "Krupitski", "Krupitsky-Burakov", "Ezquerra-Romano",
+                                   "Ezquerro-Romano", "Ivan Ezquerro-Romano", "Li", "Lin", "Sönmez",
+                                   "Sonmez", "Dakwar", "Dakwer", "O'Brien", "Obrien", "Grinenko"]),
+                  max_size=12)
+
+
+@given(st.sampled_from(["Krupitsky", "Ivan Ezquerro-Romano", "Li", "Sonmez", "Dakwar", "O'Brien"]),
+       _NAMES)
+def test_batch_surname_matching_agrees_with_pairwise(name, others):
+    want = {k for k, o in enumerate(others) if same_author(name, o)}
+    assert same_authors(name, others) == want
