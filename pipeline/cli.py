@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import typer
@@ -101,6 +103,12 @@ def bench(docs: int = typer.Option(1000, help="Documents in the synthetic corpus
           work: Path = typer.Option(None, help="Folder for the corpus and outputs (kept).")
           ) -> None:
     """Throughput benchmark on a synthetic corpus made from the seeds."""
+    work = work or Path(tempfile.mkdtemp(prefix="litx-bench-"))
+    # A Prefect home of its own: the first run must find no cached batches or dedup
+    # signatures from an earlier benchmark of the same (seeded) corpus.
+    home = work.resolve() / "prefect"
+    os.environ["PREFECT_HOME"] = str(home)
+    os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(home / "storage")
     config.prefect_env(Path.cwd())
     from pipeline import bench as bench_mod
 
