@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -188,6 +189,10 @@ def _prefer_common(matches) -> str:
     return next((c for c in _COMMON if c in ties), best.encoding)
 
 
+# Control characters other than tab, line feed, form feed and carriage return.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _checked(text: str) -> str:
     if not text.strip():
         raise IngestError("empty file (no text)")
@@ -196,7 +201,7 @@ def _checked(text: str) -> str:
     if "\x00" in text:
         raise IngestError("binary file: contains NUL characters (not text)")
     sample = text[:65536]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    controls = len(_CONTROLS.findall(sample))
     if controls > 0.05 * len(sample):
         raise IngestError("binary file: too many control characters for text")
     return text

@@ -70,3 +70,10 @@ def test_listing_is_sorted_and_skips_hidden(tmp_path):
     (tmp_path / "sub" / "c.txt").write_text("x")
     names = [p.relative_to(tmp_path).as_posix() for p in ingest.list_inputs(tmp_path)]
     assert names == ["a.md", "b.txt", "sub/c.txt"]
+
+
+def test_text_with_many_control_characters_is_binary_but_layout_controls_are_text():
+    body = "word " * 100
+    assert ingest.decode_text((body + "\t\n\f\r" * 100).encode())[1] == "utf-8"
+    with pytest.raises(ingest.IngestError, match="control characters"):
+        ingest.decode_text((body + "\x01\x0b\x1f" * 20).encode())
