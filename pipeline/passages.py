@@ -22,7 +22,7 @@ from itertools import chain
 import numpy as np
 from datasketch import MinHash
 
-from pipeline.normalize import HYPHEN_BREAK, SAME_LENGTH
+from pipeline.normalize import HYPHEN_BREAK, same_length
 from pipeline.records import stable_id
 
 # --- tunables (any change here changes PARAMS_VERSION and so invalidates cached signatures) ----
@@ -54,8 +54,6 @@ PARAMS_VERSION = stable_id(
 _BLANK_LINES = re.compile(r"\n[ \t\u00a0]*\n(?:[ \t\u00a0]*\n)*")
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[A-Z0-9\"'\u201c\u2018(\[])")
 _WORD = re.compile(r"\w+")
-# The analysis view's one-for-one character map (normalize.py), as (from, to) string pairs.
-_FOLD_PAIRS = tuple((chr(k), v) for k, v in sorted(SAME_LENGTH.items()))
 _MASK32 = np.uint64(0xFFFFFFFF)
 # Odd 64-bit multipliers that combine the word hashes of a shingle (position matters).
 _SHINGLE_MULT = np.array(
@@ -83,18 +81,9 @@ def content_len(text: str) -> int:
     return len(text) - blanks - text.count("\u00a0")
 
 
-def _fold_chars(text: str) -> str:
-    # str.translate with a dict runs at ~12 MB/s; the mapped characters are rare, so replacing
-    # only those present is several times faster and gives the same string.
-    for src, dst in _FOLD_PAIRS:
-        if src in text:
-            text = text.replace(src, dst)
-    return text
-
-
 def fold(text: str) -> str:
     """Normalize a passage for comparison: quotes, dashes, nbsp, line-end hyphenation, case, spaces."""
-    return " ".join(HYPHEN_BREAK.sub("", _fold_chars(text).lower()).split())
+    return " ".join(HYPHEN_BREAK.sub("", same_length(text).lower()).split())
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -181,7 +170,7 @@ def _hashes_of(words: list[list[str]], total: int) -> np.ndarray:
 
 def _passage_words(text: str, spans: list[tuple[int, int]]) -> list[list[str]]:
     """Return the folded words of each passage (the words of ``fold``, without building it)."""
-    low = _fold_chars(text).lower()
+    low = same_length(text).lower()
     if len(low) != len(text):  # a rare lower() that changes length: fold passage by passage
         return [_WORD.findall(fold(text[s:e])) for s, e in spans]
     return [_WORD.findall(_dehyphenate(low[s:e])) for s, e in spans]

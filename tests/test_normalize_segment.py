@@ -8,6 +8,13 @@ def test_view_keeps_length_and_repairs_mojibake():
     assert view.text == "(n = 111) 65-70% 0.41 mg"
 
 
+def test_same_length_is_the_translate_map():
+    # Every mapped character, twice, between and next to others that stay.
+    text = "a" + "x".join(chr(k) * 2 for k in normalize.SAME_LENGTH) + "\u00b5 \u00e9"
+    assert normalize.same_length(text) == text.translate(normalize.SAME_LENGTH)
+    assert normalize.same_length("plain ascii") == "plain ascii"
+
+
 def test_dehyphenation_maps_offsets_back():
     text = "a ketamine-in-\nduced effect"
     view = normalize.analysis_view(text, dehyphenate=True)
