@@ -9,7 +9,7 @@ The rules themselves live in ``attribute``, ``authoryear``, ``findings``, ``conf
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -23,7 +23,8 @@ KIND_ORDER = ("value_mismatch", "rounding", "internal", "year_mismatch", "name_v
 
 
 def run(docs: Sequence[Document], mentions: Sequence[Mention], references: Sequence[Reference],
-        decisions_path: Path | None = None
+        decisions_path: Path | None = None,
+        segments: Mapping[str, attribute.Segments] | None = None
         ) -> tuple[list[Mention], list[Finding], list[Conflict]]:
     """Attribute, reconcile and apply curator decisions.
 
@@ -32,6 +33,8 @@ def run(docs: Sequence[Document], mentions: Sequence[Mention], references: Seque
         mentions: every mention, after citation linking and dedup (``copy_of``).
         references: every reference entry, with ``study_key``.
         decisions_path: ``rules/decisions.jsonl``; ``None`` or a missing file means none.
+        segments: doc_id -> sentences and paragraphs already split (by extraction), passed
+            on to ``attribute.attribute``; documents not in it are split again.
 
     Returns:
         ``(mentions, findings, conflicts)``: the mentions with ``study_key``/``attribution`` on
@@ -43,7 +46,7 @@ def run(docs: Sequence[Document], mentions: Sequence[Mention], references: Seque
             before anything is computed so a run stops before writing output.
     """
     decided = decisions.load(decisions_path) if decisions_path else {}
-    attributed = attribute.attribute(docs, mentions, references)
+    attributed = attribute.attribute(docs, mentions, references, segments)
     evidence = findings.build(attributed)
     found = detect(attributed, references, evidence)
     found = decisions.apply(found, decided)

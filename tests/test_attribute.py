@@ -174,3 +174,21 @@ def test_output_is_sorted_and_keeps_other_mentions():
     out = attribute.attribute([d], [c, m], [])
     assert [x.label for x in out] == ["PERCENTAGE", "CITATION"]
     assert out[1] == c
+
+
+def test_handed_over_segments_are_used_instead_of_splitting_again():
+    d = doc("Rats drank 33.3% less ethanol. Rapamycin blocked it (Sabino et al., 2013).")
+    m = pct(d, "33.3%", 33.3)
+    c = cite(d, "(Sabino et al., 2013)", "Sabino", "2013")
+    whole = ((0, len(d.text)),)  # a caller that saw one sentence where this module sees two
+    got = attribute.attribute([d], [m, c], [], {d.doc_id: attribute.Segments(whole, whole)})
+    assert (got[0].study_key, got[0].attribution) == ("sabino_2013", "sentence")
+
+
+def test_documents_without_handed_over_segments_are_split_here():
+    a = doc("Rats drank 33.3% less ethanol. Rapamycin blocked it (Sabino et al., 2013).", "a")
+    b = doc("Mice drank 12% less. Rapamycin blocked it (Sabino et al., 2013).", "b")
+    ms = [pct(a, "33.3%", 33.3), cite(a, "(Sabino et al., 2013)", "Sabino", "2013"),
+          pct(b, "12%", 12), cite(b, "(Sabino et al., 2013)", "Sabino", "2013")]
+    only_a = {a.doc_id: attribute.segments(a)}
+    assert attribute.attribute([a, b], ms, [], only_a) == attribute.attribute([a, b], ms, [])
