@@ -29,7 +29,7 @@ Narrative author-year mentions the citation stage did not find are detected from
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline import authoryear, normalize, rules, segment
@@ -67,12 +67,8 @@ def segments(doc: Document) -> Segments:
     """Sentences and paragraphs of ``doc`` mapped back to canonical offsets."""
     view = normalize.analysis_view(doc.text, dehyphenate=doc.layout is not None)
     abbreviations = rules.load().lexicon("abbreviations")
-
-    def canon(spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-        return tuple((view.to_canonical(s), view.to_canonical_end(e)) for s, e in spans)
-
-    return Segments(canon(segment.sentences(view.text, abbreviations)),
-                    canon(segment.paragraphs(view.text)))
+    return Segments(view.spans_to_canonical(segment.sentences(view.text, abbreviations)),
+                    view.spans_to_canonical(segment.paragraphs(view.text)))
 
 
 _segments = segments  # ``attribute`` has a parameter of that name
