@@ -193,16 +193,14 @@ def _attribute_doc(doc: Document, seg: Segments, own: list[Mention],
     version = next((m.rules_version for m in own if m.rules_version), "") or rules.load().version
     found_text = authoryear.detect(doc, seg, index, blocked, version)
     found = anchors(cites + found_text, ref_keys)
+    taken = authoryear.Blocked(blocked)
     out = [m for m in own if m.label not in NUMERIC_LABELS]
     for m in own:
         if m.label in NUMERIC_LABELS:
-            if _inside(m, blocked):  # numbers inside a reference entry describe no finding
+            if taken.covers(m.start, m.end):  # numbers in a reference entry describe no finding
                 key, rule = None, "none"
             else:
                 key, rule = attribute_one(m, found, seg)
             out.append(m.with_(study_key=key, attribution=rule))
     return out + found_text
 
-
-def _inside(m: Mention, spans: list[tuple[int, int]]) -> bool:
-    return any(s <= m.start and m.end <= e for s, e in spans)

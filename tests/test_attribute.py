@@ -192,3 +192,38 @@ def test_documents_without_handed_over_segments_are_split_here():
           pct(b, "12%", 12), cite(b, "(Sabino et al., 2013)", "Sabino", "2013")]
     only_a = {a.doc_id: attribute.segments(a)}
     assert attribute.attribute([a, b], ms, [], only_a) == attribute.attribute([a, b], ms, [])
+
+
+def test_printed_years_are_what_the_year_pattern_finds_per_sentence():
+    # Sentence bounds cutting through digit runs: a search bounded at a sentence end sees
+    # "1997" in "19971" when the sentence ends after the 7, and nothing when it does not.
+    text = "In 1997 and 2049. x19971 2050 1939 21997 (2003a) ٣1997 1997٣ 20011999 end"
+    cuts = [(0, 17), (18, 23), (18, 24), (24, 45), (25, 29), (45, len(text)), (0, len(text)),
+            (30, 34), (31, 34), (53, 57), (60, 64), (65, 68)]
+    got = authoryear._printed_years(text, cuts)
+    assert got == [frozenset(authoryear._YEAR.findall(text, s, e)) for s, e in cuts]
+    assert got[1] == {"1997"} and not got[2]
+
+
+def test_blocked_spans_answer_like_a_scan():
+    spans = [(10, 20), (0, 5), (12, 30), (40, 41), (15, 16), (50, 50)]
+    taken = authoryear.Blocked(spans)
+    for start in range(-2, 55):
+        for end in range(start, 56):
+            assert taken.covers(start, end) == any(s <= start and end <= e for s, e in spans)
+            assert taken.overlaps(start, end) == any(s < end and start < e for s, e in spans)
+    assert not authoryear.Blocked([]).covers(0, 1) and not authoryear.Blocked([]).overlaps(0, 1)
+
+
+def test_surname_years_pick_one_study_or_none():
+    lib = doc("refs", "lib.txt")
+    refs = [ref(lib, "refs", "Krupitsky", year, label=str(i)).with_(start=i, end=i + 1)
+            for i, year in enumerate(("1997", "2002", "1997"))]
+    refs.append(ref(lib, "refs", "Krupitsky", "2002").with_(start=9, end=10,
+                                                            study_key="krupitsky_2002b"))
+    index = authoryear.SurnameIndex.build(refs)
+    entry, ids = index.of_years("krupitsky", frozenset({"1997", "1950"}))
+    assert entry.study_key == "krupitsky_1997"
+    assert ids == tuple(sorted(r.ref_id for r in refs if r.year == "1997"))
+    assert index.of_years("krupitsky", frozenset({"1997", "2002"})) is None  # three studies
+    assert index.of_years("krupitsky", frozenset({"1950"})) is None
