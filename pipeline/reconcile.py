@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import fields, replace
+from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline import attribute, citeconflicts, conflicts, decisions, export, findings
-from pipeline.records import Conflict, Document, Finding, Mention, Reference
+from pipeline.records import Conflict, Document, Finding, Mention, Reference, replaced
 
 OPEN_STATUSES = ("open", "reopened")
 KIND_ORDER = ("value_mismatch", "rounding", "internal", "year_mismatch", "name_variant")
@@ -72,7 +72,7 @@ def link(evidence: Sequence[findings.Evidence], found: Sequence[Conflict]) -> li
         for side in ("finding_a", "finding_b"):
             if side in c.extra:
                 ids.setdefault(c.extra[side], set()).add(c.conflict_id)
-    return [replace(e.finding, conflict_ids=tuple(sorted(ids.get(e.finding.finding_id, ()))))
+    return [replaced(e.finding, conflict_ids=tuple(sorted(ids.get(e.finding.finding_id, ()))))
             for e in evidence]
 
 
