@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from pipeline import authoryear, normalize, rules, segment
 from pipeline.records import NUMERIC_LABELS, Document, Mention, Reference
@@ -179,7 +180,7 @@ def attribute(docs: Sequence[Document], mentions: Sequence[Mention],
                                   ref_keys))
     for rest in by_doc.values():  # mentions of documents not given: left as they are
         out.extend(rest)
-    return sorted(out, key=lambda m: (m.doc_id, m.start, m.end, m.label))
+    return sorted(out, key=attrgetter("doc_id", "start", "end", "label"))
 
 
 def _attribute_doc(doc: Document, seg: Segments, own: list[Mention],

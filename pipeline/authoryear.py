@@ -23,7 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -43,6 +43,10 @@ RULE_ID = "attribute.author_year"
 # "DiazGranados".
 _PART = r"(?:[A-Z]['’])?[A-Z][a-zà-ÿ]+(?:[A-Z][a-zà-ÿ]+)?"
 _NAME = re.compile(rf"(?<![\w'’-]){_PART}(?:-{_PART})*(?![\w-])")
+# The same matches, led by the capital every name starts with instead of the look-behind, so
+# the regex engine skips to capitals rather than trying every position (2x faster).
+_NAME_FAST = re.compile(
+    rf"[A-Z](?<![\w'’-].)(?:['’][A-Z])?[a-zà-ÿ]+(?:[A-Z][a-zà-ÿ]+)?(?:-{_PART})*(?![\w-])")
 _YEAR = re.compile(r"(?<!\d)(19[4-9]\d|20[0-4]\d)(?!\d)")
 # _YEAR without its look-arounds, which make the regex engine try every position (4x slower).
 _YEAR_DIGITS = re.compile(r"(?:19[4-9]|20[0-4])\d")
@@ -58,6 +62,24 @@ class Entry:
     ref_id: str
 
 
+class _YearEntries(NamedTuple):
+    """A spelling's entries of one year: the first (with its position among all the
+    spelling's entries), their study keys and their ref ids (sorted)."""
+
+    first: tuple[int, Entry]
+    keys: frozenset[str]
+    ref_ids: tuple[str, ...]
+
+    @staticmethod
+    def group(entries: Sequence[Entry]) -> dict[str, _YearEntries]:
+        by_year: dict[str, list[tuple[int, Entry]]] = {}
+        for at, x in enumerate(entries):
+            by_year.setdefault(x.year, []).append((at, x))
+        return {y: _YearEntries(found[0], frozenset(x.study_key for _, x in found),
+                                tuple(sorted({x.ref_id for _, x in found})))
+                for y, found in by_year.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class SurnameIndex:
     """Reference first-author surnames of the whole corpus, by folded spelling."""
@@ -67,12 +89,11 @@ class SurnameIndex:
     # Words looked up so far: the fuzzy fallback scans every indexed surname, and the same
     # capitalized words recur in every document of a corpus.
     memo: dict[str, tuple[str, tuple[Entry, ...]]] = field(default_factory=dict, compare=False)
-    # What ``of_years`` found, and each spelling's entries by year (position, entry): a common
-    # surname has an entry in every document that cites it, too many to filter per mention.
+    # What ``of_years`` found, and each spelling's entries summed up by year: a common surname
+    # has an entry in every document that cites it, too many to go through per mention.
     by_years: dict[tuple[str, frozenset[str]], tuple[Entry, tuple[str, ...]] | None] = field(
         default_factory=dict, compare=False)
-    by_year: dict[str, dict[str, list[tuple[int, Entry]]]] = field(default_factory=dict,
-                                                                  compare=False)
+    by_year: dict[str, dict[str, _YearEntries]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def build(cls, references: Iterable[Reference]) -> SurnameIndex:
@@ -106,13 +127,16 @@ class SurnameIndex:
         if key not in self.by_years:
             per_year = self.by_year.get(spelling)
             if per_year is None:
-                per_year = self.by_year[spelling] = {}
-                for at, x in enumerate(self.by_fold.get(spelling, ())):
-                    per_year.setdefault(x.year, []).append((at, x))
-            entries = [x for _, x in sorted(p for y in years for p in per_year.get(y, ()))]
-            one = len({x.study_key for x in entries}) == 1
-            self.by_years[key] = (entries[0], tuple(sorted({x.ref_id for x in entries}))
-                                  ) if one else None
+                per_year = self.by_year[spelling] = _YearEntries.group(self.by_fold[spelling])
+            found = [per_year[y] for y in years if y in per_year]
+            keys = frozenset().union(*(g.keys for g in found))
+            if len(keys) != 1:
+                self.by_years[key] = None
+            elif len(found) == 1:
+                self.by_years[key] = (found[0].first[1], found[0].ref_ids)
+            else:
+                ids = frozenset().union(*(g.ref_ids for g in found))
+                self.by_years[key] = (min(g.first for g in found)[1], tuple(sorted(ids)))
         return self.by_years[key]
 
     def _match(self, word: str) -> tuple[str, tuple[Entry, ...]]:
@@ -148,11 +172,12 @@ def detect(doc: Document, seg: Segments, index: SurnameIndex,
     out: list[Mention] = []
     printed = _printed_years(text, seg.sentences)
     taken = Blocked(blocked)
-    for i, (s, e) in enumerate(seg.sentences):
+    for i in _with_years_near(printed, len(seg.sentences)):
         years = _years_near(printed, seg, i)
         if not years:
             continue
-        for m in _NAME.finditer(text, s, e):
+        s, e = seg.sentences[i]
+        for m in _NAME_FAST.finditer(text, s, e):
             spelling, entries = index.match(m.group())
             if not entries:
                 continue
@@ -185,38 +210,43 @@ class Blocked:
         return k > 0 and self._reach[k - 1] > start
 
 
-def _printed_years(text: str, sentences: Sequence[tuple[int, int]]) -> list[frozenset[str]]:
-    """The years printed in each sentence, as ``_YEAR`` finds them in that sentence alone."""
+def _printed_years(text: str, sentences: Sequence[tuple[int, int]]) -> dict[int, frozenset[str]]:
+    """Sentence index -> the years printed in that sentence, as ``_YEAR`` finds them in the
+    sentence alone; sentences without a year are left out. ``sentences`` sorted by start."""
     # One scan of the whole text instead of one per sentence. The look-behind sees the text
     # before a sentence either way; the look-ahead does not, because a search bounded at the
     # sentence end treats that end as the end of the text. A match the look-behind rejects
     # lies inside a run of digits, where no year can start, so it hides no other match.
-    starts: list[int] = []
-    years: list[str] = []
+    starts = [s for s, _ in sentences]
+    reach = list(accumulate((e for _, e in sentences), max))
+    found: dict[int, set[str]] = {}
     for m in _YEAR_DIGITS.finditer(text):
         at = m.start()
-        if at == 0 or not text[at - 1].isdecimal():
-            starts.append(at)
-            years.append(m.group())
-    out = []
-    for s, e in sentences:
-        found = set()
-        for k in range(bisect_left(starts, s), len(starts)):
-            at = starts[k] + 4
-            if at > e:
-                break
-            if at == e or not text[at].isdecimal():
-                found.add(years[k])
-        out.append(frozenset(found))
-    return out
+        if at and text[at - 1].isdecimal():
+            continue
+        after = at + 4
+        # Sentences starting at or before the year, back to where none reaches past it.
+        k = bisect_right(starts, at) - 1
+        while k >= 0 and reach[k] >= after:
+            end = sentences[k][1]
+            if end == after or (end > after and not text[after].isdecimal()):
+                found.setdefault(k, set()).add(m.group())
+            k -= 1
+    return {k: frozenset(v) for k, v in found.items()}
 
 
-def _years_near(printed: list[frozenset[str]], seg: Segments, i: int) -> frozenset[str]:
+def _with_years_near(printed: dict[int, frozenset[str]], n: int) -> list[int]:
+    """Sentences (of ``n``) that have a year printed in them or in the window before them."""
+    return sorted({i + d for i in printed for d in range(YEAR_SENTENCE_WINDOW + 1)
+                   if i + d < n})
+
+
+def _years_near(printed: dict[int, frozenset[str]], seg: Segments, i: int) -> frozenset[str]:
     """Years printed in sentence ``i`` or the window before it, within its paragraph."""
-    years = printed[i]
+    years = printed.get(i, frozenset())
     paragraph_start = None
     for j in range(max(0, i - YEAR_SENTENCE_WINDOW), i):
-        if not printed[j] or printed[j] <= years:
+        if j not in printed or printed[j] <= years:
             continue
         if paragraph_start is None:
             paragraph_start = seg.paragraph_of(*seg.sentences[i])[0]
