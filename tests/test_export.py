@@ -53,3 +53,12 @@ def test_write_tables_and_datapackage_validate(tmp_path):
 
     report = validate(tmp_path / "datapackage.json")
     assert report.valid, report.flatten(["type", "note"])[:5]
+
+
+def test_frame_reads_records_and_dicts_alike():
+    rows = [_mention(), _mention(start=9, end=17, authors=(), bbox=None, page=None, value=None)]
+    by_record = export.frame("mentions", rows)
+    pd.testing.assert_frame_equal(by_record, export.frame("mentions", map(export._as_dict, rows)))
+    mixed = export.frame("mentions", [rows[0], export._as_dict(rows[1])])
+    pd.testing.assert_frame_equal(by_record, mixed)
+    assert export.frame("mentions", []).empty
