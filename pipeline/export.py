@@ -101,7 +101,7 @@ def _columns(rows: list[Any], cols: list[str]) -> list[list[Any]]:
         elif read:
             by_name.update((c, list(v)) for c, v in zip(read, zip(*map(attrgetter(*read), rows))))
         return [by_name[c] for c in cols]
-    records = [_as_dict(r) for r in rows]
+    records = [r if isinstance(r, Mapping) else _as_dict(r) for r in rows]
     return [[r.get(c) for r in records] for c in cols]
 
 

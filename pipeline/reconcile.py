@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -88,8 +89,13 @@ def tables(found_findings: Sequence[Finding],
 
 def _cells(record: Finding | Conflict) -> dict[str, object]:
     # Empty strings mean "not set" in the records; the tables show them as empty cells.
-    return {f.name: (None if getattr(record, f.name) == "" else getattr(record, f.name))
-            for f in fields(record)}
+    return {name: (None if (value := getattr(record, name)) == "" else value)
+            for name in _field_names(type(record))}
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
 
 
 def open_by_kind(found_conflicts: Sequence[Conflict]) -> dict[str, int]:
