@@ -121,7 +121,7 @@ def apply(conflicts: Iterable[Conflict], decided: Mapping[str, Decision]) -> lis
             continue
         status = "resolved" if d.evidence_hash == c.evidence_hash else "reopened"
         out.append(replaced(c, status=status, decision=d.decision, decision_value=d.value,
-                           decided_by=d.curator, decided_at=d.decided_at, comment=d.comment))
+                            decided_by=d.curator, decided_at=d.decided_at, comment=d.comment))
     return out
 
 

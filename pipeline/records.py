@@ -28,7 +28,7 @@ def stable_id(*parts: object, length: int = 16) -> str:
 
 
 def replaced(record: _R, **changes: object) -> _R:
-    """``dataclasses.replace(record, **changes)``, in about two thirds of the time for these records.
+    """``dataclasses.replace(record, **changes)`` in about two thirds of the time.
 
     ``replace`` walks the fields in Python and calls the constructor by keyword; a run
     replaces each of tens of thousands of mentions and findings once or more.

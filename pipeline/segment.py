@@ -68,7 +68,7 @@ def _capped(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 
 _BLOCK_START = re.compile(r"(?m)^(?:(#{1,6} )|[-*+] |\d{1,3}\. )")
 # The same after a line break: the literal lets the regex engine skip to line starts, where the
-# anchored pattern is tried at every position (~10x slower).
+# anchored pattern is tried at every position (~7x slower over the 1k corpus).
 _BLOCK_AFTER_BREAK = re.compile(r"\n(?:(#{1,6} )|[-*+] |\d{1,3}\. )")
 
 
