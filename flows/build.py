@@ -60,8 +60,10 @@ def link_copies(mentions: list, result: dedupe.DedupResult, docs: list[Document]
 
 
 @task(cache_policy=NO_CACHE)
-def reconcile_mentions(docs: list[Document], mentions: list, references: list) -> tuple:
-    return reconcile.run(docs, mentions, references, config.RULES_DIR / "decisions.jsonl")
+def reconcile_mentions(docs: list[Document], mentions: list, references: list,
+                       extractions: list[extract.Extraction]) -> tuple:
+    return reconcile.run(docs, mentions, references, config.RULES_DIR / "decisions.jsonl",
+                         dataset.segments(extractions))
 
 
 @task(cache_policy=NO_CACHE)
@@ -135,7 +137,7 @@ def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted",
         mentions = link_copies(quote(mentions), quote(overlaps), quote(docs))
     with _timed(timings, "reconcile"):
         mentions, findings, conflicts = reconcile_mentions(quote(docs), quote(mentions),
-                                                           quote(references))
+                                                           quote(references), quote(extractions))
     with _timed(timings, "write"):
         summary = write_outputs(out_dir, quote(docs), quote(mentions), quote(references),
                                 quote(overlaps), quote(findings), quote(conflicts),

@@ -29,8 +29,9 @@ Narrative author-year mentions the citation stage did not find are detected from
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from pipeline import authoryear, normalize, rules, segment
 from pipeline.records import NUMERIC_LABELS, Document, Mention, Reference
@@ -67,12 +68,11 @@ def segments(doc: Document) -> Segments:
     """Sentences and paragraphs of ``doc`` mapped back to canonical offsets."""
     view = normalize.analysis_view(doc.text, dehyphenate=doc.layout is not None)
     abbreviations = rules.load().lexicon("abbreviations")
+    return Segments(view.spans_to_canonical(segment.sentences(view.text, abbreviations)),
+                    view.spans_to_canonical(segment.paragraphs(view.text)))
 
-    def canon(spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-        return tuple((view.to_canonical(s), view.to_canonical_end(e)) for s, e in spans)
 
-    return Segments(canon(segment.sentences(view.text, abbreviations)),
-                    canon(segment.paragraphs(view.text)))
+_segments = segments  # ``attribute`` has a parameter of that name
 
 
 def citation_key(m: Mention, ref_keys: dict[str, str]) -> str | None:
@@ -142,13 +142,16 @@ def _in_sentence(m: Mention, found: list[Anchor]) -> tuple[str | None, str]:
 
 
 def attribute(docs: Sequence[Document], mentions: Sequence[Mention],
-              references: Sequence[Reference]) -> list[Mention]:
+              references: Sequence[Reference],
+              segments: Mapping[str, Segments] | None = None) -> list[Mention]:
     """Attribute every numeric mention; add narrative author-year citations found in the text.
 
     Args:
         docs: the documents (canonical text gives sentences and paragraphs).
         mentions: all mentions of all documents (CITATION ones carry ``study_key``).
         references: reference entries of all documents (for surnames, years and ``ref_ids``).
+        segments: doc_id -> the document's ``Segments``, where the caller already has them
+            (extraction splits the same sentences); documents not in it are split here.
 
     Returns:
         The mentions with ``study_key``/``attribution`` set on numeric ones, plus the
@@ -163,21 +166,26 @@ def attribute(docs: Sequence[Document], mentions: Sequence[Mention],
     refs_by_doc: dict[str, list[Reference]] = {}
     for r in references:
         refs_by_doc.setdefault(r.doc_id, []).append(r)
+    given = segments or {}
     out: list[Mention] = []
     for doc in docs:
         own = by_doc.pop(doc.doc_id, [])
         if doc.status != "ok" or not doc.text:
             out.extend(own)
             continue
-        out.extend(_attribute_doc(doc, own, refs_by_doc.get(doc.doc_id, []), index, ref_keys))
+        seg = given.get(doc.doc_id)
+        if seg is None:
+            seg = _segments(doc)
+        out.extend(_attribute_doc(doc, seg, own, refs_by_doc.get(doc.doc_id, []), index,
+                                  ref_keys))
     for rest in by_doc.values():  # mentions of documents not given: left as they are
         out.extend(rest)
-    return sorted(out, key=lambda m: (m.doc_id, m.start, m.end, m.label))
+    return sorted(out, key=attrgetter("doc_id", "start", "end", "label"))
 
 
-def _attribute_doc(doc: Document, own: list[Mention], own_refs: Sequence[Reference],
-                   index: authoryear.SurnameIndex, ref_keys: dict[str, str]) -> list[Mention]:
-    seg = segments(doc)
+def _attribute_doc(doc: Document, seg: Segments, own: list[Mention],
+                   own_refs: Sequence[Reference], index: authoryear.SurnameIndex,
+                   ref_keys: dict[str, str]) -> list[Mention]:
     cites = [m for m in own if m.label == "CITATION"]
     blocked = [(c.start, c.end) for c in cites]
     blocked += [(r.start, r.end) for r in own_refs]
@@ -186,16 +194,14 @@ def _attribute_doc(doc: Document, own: list[Mention], own_refs: Sequence[Referen
     version = next((m.rules_version for m in own if m.rules_version), "") or rules.load().version
     found_text = authoryear.detect(doc, seg, index, blocked, version)
     found = anchors(cites + found_text, ref_keys)
+    taken = authoryear.Blocked(blocked)
     out = [m for m in own if m.label not in NUMERIC_LABELS]
     for m in own:
         if m.label in NUMERIC_LABELS:
-            if _inside(m, blocked):  # numbers inside a reference entry describe no finding
+            if taken.covers(m.start, m.end):  # numbers in a reference entry describe no finding
                 key, rule = None, "none"
             else:
                 key, rule = attribute_one(m, found, seg)
             out.append(m.with_(study_key=key, attribution=rule))
     return out + found_text
 
-
-def _inside(m: Mention, spans: list[tuple[int, int]]) -> bool:
-    return any(s <= m.start and m.end <= e for s, e in spans)

@@ -90,14 +90,18 @@ def decimals(v: float) -> int:
 
 def is_rounding(a: float, b: float) -> bool:
     """True when one value is the other rounded or truncated to fewer decimals."""
-    da, db = decimals(a), decimals(b)
+    return _rounds(a, decimals(a), b, decimals(b))
+
+
+def _rounds(a: float, da: int, b: float, db: int) -> bool:
+    # is_rounding with the decimals of both values known.
     if a == b or da == db:
         return False
     return abs(a - b) < 10 ** -min(da, db) - 1e-12
 
 
-def _close(a: float, b: float, label: str) -> bool:
-    if is_rounding(a, b) or a == b:
+def _close(a: float, da: int, b: float, db: int, label: str) -> bool:
+    if _rounds(a, da, b, db) or a == b:
         return True
     if label == "PERCENTAGE":
         return abs(a - b) <= PERCENT_POINT_TOLERANCE + 1e-12
@@ -109,12 +113,41 @@ def _points(f: Finding) -> tuple[float, ...]:
     return (f.value,) if f.value is not None else (f.low or 0.0, f.high or 0.0)
 
 
-def _measures(e: Evidence) -> set[str]:
-    return {m.measure for m in e.mentions if m.measure}
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What comparing and ordering read of one finding. A study's findings of one label and
+    unit are compared pairwise, so this is worked out once per finding, not once per pair."""
 
+    evidence: Evidence
+    label: str
+    drug: str | None
+    measures: frozenset[str]
+    populations: frozenset[str]
+    points: tuple[float, ...]
+    places: tuple[int, ...]  # decimals of each point
+    rank: tuple  # side A is the lower: more decimals, then the smaller value, then the id
 
-def _populations(e: Evidence) -> set[str]:
-    return {" ".join((m.population or "").lower().split()) for m in e.mentions} - {""}
+    @classmethod
+    def of(cls, e: Evidence) -> _Facts:
+        f = e.finding
+        points = _points(f)
+        places = tuple(decimals(p) for p in points)
+        populations = frozenset(" ".join((m.population or "").lower().split())
+                                for m in e.mentions) - {""}
+        return cls(e, f.label, f.drug, frozenset(m.measure for m in e.mentions if m.measure),
+                   populations, points, places, (-max(places), points, f.finding_id))
+
+    def comparable(self, other: _Facts) -> bool:
+        """``comparable`` for two findings already known to share study, label and unit."""
+        if self.drug and other.drug and self.drug != other.drug:
+            return False
+        if self.measures and other.measures and not self.measures & other.measures:
+            return False
+        if self.label == "SAMPLE_SIZE" and not self.populations & other.populations:
+            return False  # counts of unnamed groups are arms until a population says otherwise
+        return len(self.points) == len(other.points) and all(
+            _close(a, da, b, db, self.label)
+            for a, da, b, db in zip(self.points, self.places, other.points, other.places))
 
 
 def comparable(e1: Evidence, e2: Evidence) -> bool:
@@ -122,24 +155,7 @@ def comparable(e1: Evidence, e2: Evidence) -> bool:
     f1, f2 = e1.finding, e2.finding
     if (f1.study_key, f1.label, f1.unit) != (f2.study_key, f2.label, f2.unit):
         return False
-    if f1.drug and f2.drug and f1.drug != f2.drug:
-        return False
-    m1, m2 = _measures(e1), _measures(e2)
-    if m1 and m2 and not m1 & m2:
-        return False
-    if f1.label == "SAMPLE_SIZE" and not _populations(e1) & _populations(e2):
-        return False  # counts of unnamed groups are arms until a population says otherwise
-    p1, p2 = _points(f1), _points(f2)
-    return len(p1) == len(p2) and all(_close(a, b, f1.label) for a, b in zip(p1, p2))
-
-
-def _ordered(e1: Evidence, e2: Evidence) -> tuple[Evidence, Evidence]:
-    """Side A is the more precise value (more decimals), then the smaller."""
-    def rank(e: Evidence) -> tuple:
-        pts = _points(e.finding)
-        return (-max(decimals(p) for p in pts), pts, e.finding.finding_id)
-
-    return (e1, e2) if rank(e1) <= rank(e2) else (e2, e1)
+    return _Facts.of(e1).comparable(_Facts.of(e2))
 
 
 def numeric(evidence: Sequence[Evidence]) -> list[Conflict]:
@@ -150,9 +166,12 @@ def numeric(evidence: Sequence[Evidence]) -> list[Conflict]:
         by_group.setdefault((f.study_key, f.label, f.unit), []).append(e)
     out: list[Conflict] = []
     for group in by_group.values():
-        for e1, e2 in combinations(group, 2):
-            if comparable(e1, e2):
-                out.extend(_pair(*_ordered(e1, e2)))
+        if len(group) < 2:
+            continue
+        for x, y in combinations([_Facts.of(e) for e in group], 2):
+            if x.comparable(y):
+                a, b = (x, y) if x.rank <= y.rank else (y, x)
+                out.extend(_pair(a.evidence, b.evidence))
     return out
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import citelink, export, reconcile
+from pipeline import attribute, citelink, export, reconcile
 from pipeline.extract import Extraction
 from pipeline.records import Conflict, DocLinks, Document, Finding, Mention, Overlap, Reference
 
@@ -73,6 +73,12 @@ def tables(docs: Sequence[Document], mentions: Sequence[Mention],
         "references": export.frame("references", references),
         "overlaps": export.frame("overlaps", overlaps),
     }
+
+
+def segments(extractions: Sequence[Extraction]) -> dict[str, attribute.Segments]:
+    """Each extracted document's sentences and paragraphs, for attribution to reuse."""
+    return {x.doc_id: attribute.Segments(x.sentences, x.paragraphs)
+            for x in extractions if x.sentences or x.paragraphs}
 
 
 def gather(extractions: Sequence[Extraction]) -> tuple[list[Mention], list[Reference]]:

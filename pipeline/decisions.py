@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import RuleError
-from pipeline.records import Conflict
+from pipeline.records import Conflict, replaced
 
 DECISIONS = ("accept_a", "accept_b", "both_valid", "neither")
 REQUIRED = ("conflict_id", "decision", "decided_at", "evidence_hash")
@@ -117,11 +117,11 @@ def apply(conflicts: Iterable[Conflict], decided: Mapping[str, Decision]) -> lis
     for c in conflicts:
         d = decided.get(c.conflict_id)
         if d is None:
-            out.append(replace(c, status="open"))
+            out.append(c if c.status == "open" else replaced(c, status="open"))
             continue
         status = "resolved" if d.evidence_hash == c.evidence_hash else "reopened"
-        out.append(replace(c, status=status, decision=d.decision, decision_value=d.value,
-                           decided_by=d.curator, decided_at=d.decided_at, comment=d.comment))
+        out.append(replaced(c, status=status, decision=d.decision, decision_value=d.value,
+                            decided_by=d.curator, decided_at=d.decided_at, comment=d.comment))
     return out
 
 

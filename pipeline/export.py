@@ -8,14 +8,17 @@ written (DESIGN.md §9).
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +81,50 @@ def to_cell(value: Any) -> Any:
 def frame(name: str, rows: Iterable[Mapping[str, Any] | Any]) -> pd.DataFrame:
     """Rows (dicts or dataclass records) -> a DataFrame with the table's columns and types."""
     cols = columns(name)
-    records = [_as_dict(r) for r in rows]
-    data = {c: [to_cell(r.get(c)) for r in records] for c in cols}
+    data = {c: _cells(values) for c, values in zip(cols, _columns(list(rows), cols))}
     df = pd.DataFrame(data, columns=cols)
     for f in schema(name)["fields"]:
         df[f["name"]] = df[f["name"]].astype(_DTYPES[f["type"]])
     return df
+
+
+def _columns(rows: list[Any], cols: list[str]) -> list[list[Any]]:
+    """The values of each column, ``None`` where a row lacks the column."""
+    kinds = {type(r) for r in rows}
+    if len(kinds) == 1 and _is_record(kind := kinds.pop()):
+        # Records of one class: read the fields in C (attrgetter, then zip to turn rows into
+        # columns) instead of building a dict per row.
+        by_name: dict[str, list[Any]] = {c: [None] * len(rows) for c in cols}
+        read = [c for c in cols if c in _record_names(kind)]
+        if len(read) == 1:
+            by_name[read[0]] = [getattr(r, read[0]) for r in rows]
+        elif read:
+            by_name.update((c, list(v)) for c, v in zip(read, zip(*map(attrgetter(*read), rows))))
+        return [by_name[c] for c in cols]
+    records = [r if isinstance(r, Mapping) else _as_dict(r) for r in rows]
+    return [[r.get(c) for r in records] for c in cols]
+
+
+def _is_record(kind: type) -> bool:
+    return is_dataclass(kind) and not issubclass(kind, Mapping)
+
+
+@lru_cache(maxsize=None)
+def _record_names(kind: type) -> frozenset[str]:
+    """What ``_as_dict`` reads of a record class: its fields and id properties."""
+    return frozenset([f.name for f in fields(kind)]
+                     + [p for p in _ID_PROPERTIES if hasattr(kind, p)])
+
+
+def _cells(values: list[Any]) -> list[Any]:
+    # Only tuples change in to_cell; most columns hold none, and skipping them saves a call
+    # per cell (2.4M on a 1k-document corpus).
+    if any(issubclass(t, tuple) for t in set(map(type, values))):
+        return [to_cell(v) for v in values]
+    return values
+
+
+_ID_PROPERTIES = ("mention_id", "ref_id")
 
 
 def _as_dict(row: Any) -> dict[str, Any]:
@@ -91,7 +132,7 @@ def _as_dict(row: Any) -> dict[str, Any]:
         return dict(row)
     if is_dataclass(row):
         out = {f.name: getattr(row, f.name) for f in fields(row)}
-        for prop in ("mention_id", "ref_id"):
+        for prop in _ID_PROPERTIES:
             if hasattr(row, prop):
                 out[prop] = getattr(row, prop)
         return out
@@ -112,19 +153,25 @@ def atomic_write(path: Path, data: bytes) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with _folder_lock(path.parent, exclusive=False):
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                # mkstemp makes the file private (0600); outputs are meant to be shared.
-                os.fchmod(fh.fileno(), 0o666 & ~_UMASK)
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _replace_with(path, data)
     _fsync_folder(path.parent)
+
+
+def _replace_with(path: Path, data: bytes) -> None:
+    """The temp file and rename of ``atomic_write``; the caller holds the folder lock and
+    makes the rename durable (fsync of the folder) afterwards."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            # mkstemp makes the file private (0600); outputs are meant to be shared.
+            os.fchmod(fh.fileno(), 0o666 & ~_UMASK)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _read_umask() -> int:
@@ -192,7 +239,19 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     quoted instead: still the same values for every CSV reader, and deterministic.
     """
     quoting = csv.QUOTE_ALL if _has_carriage_return(df) else csv.QUOTE_MINIMAL
-    return df.to_csv(index=False, lineterminator="\n", quoting=quoting).encode("utf-8")
+    if not all(isinstance(t, _CSV_DTYPES) for t in df.dtypes):
+        return df.to_csv(index=False, lineterminator="\n", quoting=quoting).encode("utf-8")
+    # What to_csv writes for these column types, without its chunked slicing of the frame:
+    # each cell as the csv module writes the Python value (for a float its repr, which is
+    # also the str pandas makes of it), a missing cell as "". Tested against to_csv.
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n", quoting=quoting)
+    writer.writerow(df.columns)
+    writer.writerows(zip(*(df[c].to_numpy(dtype=object, na_value="") for c in df.columns)))
+    return buf.getvalue().encode("utf-8")
+
+
+_CSV_DTYPES = (pd.StringDtype, pd.Int64Dtype, pd.Float64Dtype)
 
 
 def _has_carriage_return(df: pd.DataFrame) -> bool:
@@ -204,8 +263,6 @@ def _has_carriage_return(df: pd.DataFrame) -> bool:
 
 
 def parquet_bytes(df: pd.DataFrame) -> bytes:
-    import io
-
     buf = io.BytesIO()
     df.to_parquet(buf, engine="pyarrow", index=False)
     return buf.getvalue()
@@ -292,15 +349,32 @@ def datapackage(names: list[str]) -> str:
     return json.dumps(package, indent=1, ensure_ascii=False) + "\n"
 
 
+# Texts written at once. Creating and fsyncing a file mostly waits on the disk with the GIL
+# released; on the 1k-document corpus (1,000 texts, 31 MB) 8 writers take ~0.55 s where one
+# takes 0.8-1.4 s.
+TEXT_WRITERS = 8
+
+
 def write_texts(out_dir: Path, texts: Mapping[str, str], prune: bool = True) -> None:
-    """Canonical texts as text/<doc_id>.txt; with ``prune``, texts of gone documents go."""
+    """Canonical texts as text/<doc_id>.txt; with ``prune``, texts of gone documents go.
+
+    Each text is written as ``atomic_write`` writes a file; the folder is locked and synced
+    once for all of them, so every rename is durable when this returns.
+    """
     folder = out_dir / "text"
     folder.mkdir(parents=True, exist_ok=True)
-    for doc_id, text in texts.items():
+
+    def write(item: tuple[str, str]) -> None:
+        doc_id, text = item
         target = folder / f"{doc_id}.txt"
         data = text.encode("utf-8")
         if not _same_bytes(target, data):
-            atomic_write(target, data)
+            _replace_with(target, data)
+
+    with _folder_lock(folder, exclusive=False), ThreadPoolExecutor(TEXT_WRITERS) as pool:
+        for _ in pool.map(write, texts.items()):  # re-raises the first error
+            pass
+    _fsync_folder(folder)
     if prune:
         prune_texts(out_dir, texts)
 

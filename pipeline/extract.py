@@ -49,14 +49,8 @@ def document(doc: Document, rules_version: str | None = None) -> Extraction:
         found, refs = _with_boxes(doc, found), _with_boxes(doc, refs)
     found.sort(key=lambda m: (m.start, m.end, m.label))
     refs.sort(key=lambda x: (x.start, x.end))
-    return Extraction(doc.doc_id, tuple(found), tuple(refs), _canonical(view, sents),
-                      _canonical(view, segment.paragraphs(view.text)))
-
-
-def _canonical(view: normalize.View, spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    if view.same_offsets:
-        return tuple(spans)
-    return tuple((view.to_canonical(s), view.to_canonical_end(e)) for s, e in spans)
+    return Extraction(doc.doc_id, tuple(found), tuple(refs), view.spans_to_canonical(sents),
+                      view.spans_to_canonical(segment.paragraphs(view.text)))
 
 
 def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],

@@ -42,8 +42,13 @@ def origins(mentions: Sequence[Mention]) -> dict[str, str]:
     at a mention not in ``mentions`` stands for an original of its own (``copy:<mention_id>``),
     so two copies of one unknown original still count once.
     """
-    doc_of = {m.mention_id: m.source for m in mentions}
-    copy = {m.mention_id: m.copy_of for m in mentions if m.copy_of}
+    return _origins(mentions, [m.mention_id for m in mentions])
+
+
+def _origins(mentions: Sequence[Mention], ids: Sequence[str]) -> dict[str, str]:
+    # ``origins`` with the mention ids known: each is a sha256, worth computing once.
+    doc_of = {mid: m.source for mid, m in zip(ids, mentions)}
+    copy = {mid: m.copy_of for mid, m in zip(ids, mentions) if m.copy_of}
     out = {}
     for mid, doc in doc_of.items():
         target, steps = mid, 0
@@ -72,17 +77,23 @@ def build(mentions: Sequence[Mention]) -> list[Evidence]:
     Returns:
         Findings with their evidence, sorted by (study_key, label, value, unit, drug).
     """
-    origin = origins(mentions)
-    attributed = [m for m in mentions if m.label in NUMERIC_LABELS and m.study_key]
+    ids = [m.mention_id for m in mentions]
+    origin = _origins(mentions, ids)
+    attributed = [(m, mid) for m, mid in zip(mentions, ids)
+                  if m.label in NUMERIC_LABELS and m.study_key]
+    keys = [_key(m, None) for m, _ in attributed]
     drugs: dict[tuple, set[str]] = {}
-    for m in attributed:
+    for (m, _), key in zip(attributed, keys):
         if m.drug:
-            drugs.setdefault(_key(m, None), set()).add(m.drug)
-    groups: dict[tuple, list[Mention]] = {}
-    for m in attributed:
-        known = drugs.get(_key(m, None), set())
-        drug = m.drug or (next(iter(known)) if len(known) == 1 else None)
-        groups.setdefault(_key(m, drug), []).append(m)
+            drugs.setdefault(key, set()).add(m.drug)
+    groups: dict[tuple, list[tuple[Mention, str]]] = {}
+    for (m, mid), key in zip(attributed, keys):
+        if m.drug:
+            drug = m.drug
+        else:
+            known = drugs.get(key, ())
+            drug = next(iter(known)) if len(known) == 1 else None
+        groups.setdefault(key[:-1] + (drug,), []).append((m, mid))
     out = [_evidence(key, ms, origin) for key, ms in groups.items()]
     return sorted(out, key=lambda e: _sort_key(e.finding))
 
@@ -95,15 +106,16 @@ def _sort_key(f: Finding) -> tuple:
             f.drug or "")
 
 
-def _evidence(key: tuple, ms: list[Mention], origin: dict[str, str]) -> Evidence:
+def _evidence(key: tuple, pairs: list[tuple[Mention, str]], origin: dict[str, str]) -> Evidence:
     study, label, value, low, high, unit, drug = key
-    ms = sorted(ms, key=lambda m: (m.source, m.start, m.end))
+    pairs = sorted(pairs, key=lambda p: (p[0].source, p[0].start, p[0].end))
+    ms = tuple(m for m, _ in pairs)
+    ids = tuple(mid for _, mid in pairs)
+    origin_docs = tuple(origin[mid] for mid in ids)
     measures = sorted({m.measure for m in ms if m.measure})
     finding = Finding(
         finding_id=stable_id("finding", *key), study_key=study, label=label, value=value,
         low=low, high=high, unit=unit, drug=drug, measure=";".join(measures) or None,
-        mention_ids=tuple(m.mention_id for m in ms),
-        n_documents=len({m.doc_id for m in ms}),
-        n_independent=len({origin[m.mention_id] for m in ms}),
-        sources=tuple(sorted({m.source for m in ms})))
-    return Evidence(finding, tuple(ms), tuple(origin[m.mention_id] for m in ms))
+        mention_ids=ids, n_documents=len({m.doc_id for m in ms}),
+        n_independent=len(set(origin_docs)), sources=tuple(sorted({m.source for m in ms})))
+    return Evidence(finding, ms, origin_docs)

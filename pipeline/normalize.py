@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # One character in, one character out: the view keeps the canonical length, so offsets only
@@ -61,6 +62,12 @@ class View:
         """Map a view end offset: an end at a cut stays before the removed characters."""
         k = bisect_left(self._cuts, i)
         return i + (self._shifts[k - 1] if k else 0)
+
+    def spans_to_canonical(self, spans: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+        """Map (start, end) view spans to the canonical text."""
+        if self.same_offsets:
+            return tuple(spans)
+        return tuple((self.to_canonical(s), self.to_canonical_end(e)) for s, e in spans)
 
 
 def same_length(text: str) -> str:

@@ -9,21 +9,23 @@ The rules themselves live in ``attribute``, ``authoryear``, ``findings``, ``conf
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import fields, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline import attribute, citeconflicts, conflicts, decisions, export, findings
-from pipeline.records import Conflict, Document, Finding, Mention, Reference
+from pipeline.records import Conflict, Document, Finding, Mention, Reference, replaced
 
 OPEN_STATUSES = ("open", "reopened")
 KIND_ORDER = ("value_mismatch", "rounding", "internal", "year_mismatch", "name_variant")
 
 
 def run(docs: Sequence[Document], mentions: Sequence[Mention], references: Sequence[Reference],
-        decisions_path: Path | None = None
+        decisions_path: Path | None = None,
+        segments: Mapping[str, attribute.Segments] | None = None
         ) -> tuple[list[Mention], list[Finding], list[Conflict]]:
     """Attribute, reconcile and apply curator decisions.
 
@@ -32,6 +34,8 @@ def run(docs: Sequence[Document], mentions: Sequence[Mention], references: Seque
         mentions: every mention, after citation linking and dedup (``copy_of``).
         references: every reference entry, with ``study_key``.
         decisions_path: ``rules/decisions.jsonl``; ``None`` or a missing file means none.
+        segments: doc_id -> sentences and paragraphs already split (by extraction), passed
+            on to ``attribute.attribute``; documents not in it are split again.
 
     Returns:
         ``(mentions, findings, conflicts)``: the mentions with ``study_key``/``attribution`` on
@@ -43,7 +47,7 @@ def run(docs: Sequence[Document], mentions: Sequence[Mention], references: Seque
             before anything is computed so a run stops before writing output.
     """
     decided = decisions.load(decisions_path) if decisions_path else {}
-    attributed = attribute.attribute(docs, mentions, references)
+    attributed = attribute.attribute(docs, mentions, references, segments)
     evidence = findings.build(attributed)
     found = detect(attributed, references, evidence)
     found = decisions.apply(found, decided)
@@ -69,7 +73,7 @@ def link(evidence: Sequence[findings.Evidence], found: Sequence[Conflict]) -> li
         for side in ("finding_a", "finding_b"):
             if side in c.extra:
                 ids.setdefault(c.extra[side], set()).add(c.conflict_id)
-    return [replace(e.finding, conflict_ids=tuple(sorted(ids.get(e.finding.finding_id, ()))))
+    return [replaced(e.finding, conflict_ids=tuple(sorted(ids.get(e.finding.finding_id, ()))))
             for e in evidence]
 
 
@@ -85,8 +89,13 @@ def tables(found_findings: Sequence[Finding],
 
 def _cells(record: Finding | Conflict) -> dict[str, object]:
     # Empty strings mean "not set" in the records; the tables show them as empty cells.
-    return {f.name: (None if getattr(record, f.name) == "" else getattr(record, f.name))
-            for f in fields(record)}
+    return {name: (None if (value := getattr(record, name)) == "" else value)
+            for name in _field_names(type(record))}
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
 
 
 def open_by_kind(found_conflicts: Sequence[Conflict]) -> dict[str, int]:

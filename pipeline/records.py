@@ -7,8 +7,11 @@ Optional fields default to ``None`` so each stage fills only what it knows.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, field, fields, replace
+from functools import cache
+from typing import Literal, TypeVar
+
+_R = TypeVar("_R")
 
 Label = Literal["DOSE", "SAMPLE_SIZE", "PERCENTAGE", "CITATION", "REFERENCE"]
 NUMERIC_LABELS: tuple[str, ...] = ("DOSE", "SAMPLE_SIZE", "PERCENTAGE")
@@ -22,6 +25,28 @@ def stable_id(*parts: object, length: int = 16) -> str:
     """Return a short hex digest of ``parts``; ids built this way survive re-runs."""
     joined = "\x1f".join(str(p) for p in parts)
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:length]
+
+
+def replaced(record: _R, **changes: object) -> _R:
+    """``dataclasses.replace(record, **changes)`` in about two thirds of the time.
+
+    ``replace`` walks the fields in Python and calls the constructor by keyword; a run
+    replaces each of tens of thousands of mentions and findings once or more.
+    """
+    names, known = _init_order(type(record))
+    if not (names and known.issuperset(changes)):
+        return replace(record, **changes)  # its checks and its errors
+    return type(record)(*[changes[n] if n in changes else getattr(record, n) for n in names])
+
+
+@cache
+def _init_order(cls: type) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The constructor's parameters in order (with their set), when they are the fields."""
+    own = fields(cls)
+    if len(own) != len(cls.__dataclass_fields__) or not all(f.init for f in own):
+        return (), frozenset()  # InitVar, ClassVar or init=False: dataclasses.replace it is
+    names = tuple(f.name for f in own)
+    return names, frozenset(names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +124,7 @@ class Mention:
         return stable_id(self.doc_id, self.label, self.start, self.end)
 
     def with_(self, **changes: object) -> Mention:
-        return replace(self, **changes)
+        return replaced(self, **changes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +157,7 @@ class Reference:
         return stable_id(self.doc_id, "REFERENCE", self.start, self.end)
 
     def with_(self, **changes: object) -> Reference:
-        return replace(self, **changes)
+        return replaced(self, **changes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,3 +174,65 @@ def test_output_is_sorted_and_keeps_other_mentions():
     out = attribute.attribute([d], [c, m], [])
     assert [x.label for x in out] == ["PERCENTAGE", "CITATION"]
     assert out[1] == c
+
+
+def test_handed_over_segments_are_used_instead_of_splitting_again():
+    d = doc("Rats drank 33.3% less ethanol. Rapamycin blocked it (Sabino et al., 2013).")
+    m = pct(d, "33.3%", 33.3)
+    c = cite(d, "(Sabino et al., 2013)", "Sabino", "2013")
+    whole = ((0, len(d.text)),)  # a caller that saw one sentence where this module sees two
+    got = attribute.attribute([d], [m, c], [], {d.doc_id: attribute.Segments(whole, whole)})
+    assert (got[0].study_key, got[0].attribution) == ("sabino_2013", "sentence")
+
+
+def test_documents_without_handed_over_segments_are_split_here():
+    a = doc("Rats drank 33.3% less ethanol. Rapamycin blocked it (Sabino et al., 2013).", "a")
+    b = doc("Mice drank 12% less. Rapamycin blocked it (Sabino et al., 2013).", "b")
+    ms = [pct(a, "33.3%", 33.3), cite(a, "(Sabino et al., 2013)", "Sabino", "2013"),
+          pct(b, "12%", 12), cite(b, "(Sabino et al., 2013)", "Sabino", "2013")]
+    only_a = {a.doc_id: attribute.segments(a)}
+    assert attribute.attribute([a, b], ms, [], only_a) == attribute.attribute([a, b], ms, [])
+
+
+def test_printed_years_are_what_the_year_pattern_finds_per_sentence():
+    # Sentence bounds cutting through digit runs: a search bounded at a sentence end sees
+    # "1997" in "19971" when the sentence ends after the 7, and nothing when it does not.
+    text = "In 1997 and 2049. x19971 2050 1939 21997 (2003a) ٣1997 1997٣ 20011999 end"
+    cuts = sorted([(0, 17), (18, 23), (18, 24), (24, 45), (25, 29), (45, len(text)),
+                   (0, len(text)), (30, 34), (31, 34), (53, 57), (60, 64), (65, 68)])
+    got = authoryear._printed_years(text, cuts)
+    expected = [frozenset(authoryear._YEAR.findall(text, s, e)) for s, e in cuts]
+    assert got == {i: years for i, years in enumerate(expected) if years}
+    assert got[cuts.index((18, 23))] == {"1997"} and cuts.index((18, 24)) not in got
+
+
+def test_blocked_spans_answer_like_a_scan():
+    spans = [(10, 20), (0, 5), (12, 30), (40, 41), (15, 16), (50, 50)]
+    taken = authoryear.Blocked(spans)
+    for start in range(-2, 55):
+        for end in range(start, 56):
+            assert taken.covers(start, end) == any(s <= start and end <= e for s, e in spans)
+            assert taken.overlaps(start, end) == any(s < end and start < e for s, e in spans)
+    assert not authoryear.Blocked([]).covers(0, 1) and not authoryear.Blocked([]).overlaps(0, 1)
+
+
+def test_surname_years_pick_one_study_or_none():
+    lib = doc("refs", "lib.txt")
+    refs = [ref(lib, "refs", "Krupitsky", year, label=str(i)).with_(start=i, end=i + 1)
+            for i, year in enumerate(("1997", "2002", "1997"))]
+    refs.append(ref(lib, "refs", "Krupitsky", "2002").with_(start=9, end=10,
+                                                            study_key="krupitsky_2002b"))
+    index = authoryear.SurnameIndex.build(refs)
+    entry, ids = index.of_years("krupitsky", frozenset({"1997", "1950"}))
+    assert entry.study_key == "krupitsky_1997"
+    assert ids == tuple(sorted(r.ref_id for r in refs if r.year == "1997"))
+    assert index.of_years("krupitsky", frozenset({"1997", "2002"})) is None  # three studies
+    assert index.of_years("krupitsky", frozenset({"1950"})) is None
+
+
+def test_fast_name_pattern_finds_what_the_name_pattern_finds():
+    text = ("In 1997 Krupitsky and O'Brien, DiazGranados, Ezquerra-Romano and D’Souza-Li met "
+            "x-Smith, _Jones, 2Brown, Émile Zoë McDonald-O'Neil Ab A'b Abc-def Krupitsky's.")
+    for start, end in ((0, len(text)), (9, 40), (10, 60), (61, len(text) - 3)):
+        assert ([m.span() for m in authoryear._NAME_FAST.finditer(text, start, end)]
+                == [m.span() for m in authoryear._NAME.finditer(text, start, end)])

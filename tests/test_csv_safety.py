@@ -81,6 +81,19 @@ def test_any_text_cells_round_trip(cells):
     assert [row[header.index("source")] for row in by_csv[1:]] == [m.source for m in mentions]
 
 
+@settings(max_examples=100, deadline=None, database=None)
+@given(st.lists(st.tuples(st.none() | _CELL, st.none() | st.integers(-2**62, 2**62),
+                          st.none() | st.floats(allow_nan=False)), max_size=8))
+def test_csv_bytes_are_what_pandas_to_csv_writes(rows):
+    # csv_bytes writes the rows itself for the schema's column types; the bytes must not move.
+    strings, ints, floats = ([r[i] for r in rows] for i in range(3))
+    df = pd.DataFrame({"s": pd.array(strings, dtype="string"), "i": pd.array(ints, dtype="Int64"),
+                       "f": pd.array(floats, dtype="Float64")})
+    quoting = csv.QUOTE_ALL if any("\r" in (s or "") for s in strings) else csv.QUOTE_MINIMAL
+    expected = df.to_csv(index=False, lineterminator="\n", quoting=quoting).encode("utf-8")
+    assert export.csv_bytes(df) == expected
+
+
 def test_every_seed_csv_reads_the_same_in_both_readers_and_matches_parquet(seed_run):
     for path in sorted(seed_run.glob("*.csv")):
         by_csv, by_pandas = _both_readers(path.read_bytes())

@@ -1,4 +1,5 @@
 import json
+import os
 
 import pandas as pd
 import pandera.errors
@@ -53,3 +54,45 @@ def test_write_tables_and_datapackage_validate(tmp_path):
 
     report = validate(tmp_path / "datapackage.json")
     assert report.valid, report.flatten(["type", "note"])[:5]
+
+
+def test_frame_reads_records_and_dicts_alike():
+    rows = [_mention(), _mention(start=9, end=17, authors=(), bbox=None, page=None, value=None)]
+    by_record = export.frame("mentions", rows)
+    pd.testing.assert_frame_equal(by_record, export.frame("mentions", map(export._as_dict, rows)))
+    mixed = export.frame("mentions", [rows[0], export._as_dict(rows[1])])
+    pd.testing.assert_frame_equal(by_record, mixed)
+    assert export.frame("mentions", []).empty
+
+
+def test_write_texts_writes_each_text_once_and_only_when_changed(tmp_path):
+    texts = {f"{i:016x}": f"text {i} \u00e9" * (i + 1) for i in range(40)}
+    export.write_texts(tmp_path, texts)
+    folder = tmp_path / "text"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{k}.txt" for k in texts)
+    assert all((folder / f"{k}.txt").read_text(encoding="utf-8") == v for k, v in texts.items())
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o666 & ~umask}
+    inodes = {p.name: p.stat().st_ino for p in folder.iterdir()}
+    changed = dict(texts, **{"0000000000000003": "edited"})
+    del changed["0000000000000005"]
+    export.write_texts(tmp_path, changed)
+    now = {p.name: p.stat().st_ino for p in folder.iterdir()}
+    assert set(now) == {f"{k}.txt" for k in changed}
+    assert [n for n in now if now[n] != inodes[n]] == ["0000000000000003.txt"]
+    assert (folder / "0000000000000003.txt").read_text(encoding="utf-8") == "edited"
+
+
+def test_write_texts_raises_a_failed_write_and_leaves_no_temp_file(tmp_path, monkeypatch):
+    real = export._replace_with
+
+    def failing(path, data):
+        if path.name.startswith("0000000000000002"):
+            raise OSError("disk full")
+        real(path, data)
+
+    monkeypatch.setattr(export, "_replace_with", failing)
+    with pytest.raises(OSError, match="disk full"):
+        export.write_texts(tmp_path, {f"{i:016x}": str(i) for i in range(6)})
+    assert not [p for p in (tmp_path / "text").iterdir() if p.name.startswith(".")]

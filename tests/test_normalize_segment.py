@@ -31,6 +31,15 @@ def test_dehyphenation_maps_offsets_back():
     assert text[view.to_canonical(after):view.to_canonical_end(after + 6)] == "effect"
 
 
+def test_spans_map_like_their_offsets():
+    text = "a ketamine-in-\nduced effect. Next one-\nliner here."
+    spans = [(0, 1), (2, 18), (19, 26), (27, 44)]
+    for dehyphenate in (False, True):
+        view = normalize.analysis_view(text, dehyphenate=dehyphenate)
+        assert view.spans_to_canonical(spans) == tuple(
+            (view.to_canonical(s), view.to_canonical_end(e)) for s, e in spans)
+
+
 def test_sentences_do_not_break_after_abbreviations():
     text = ("Rats got ketamine (20 mg/kg, i.p.; n = 35) as in (Sabino et al., 2013). "
             "Then Dr. Smith saw J. Doe.\n\nNew paragraph here.")
@@ -54,3 +63,14 @@ def test_containing_finds_the_sentence():
     spans = [(0, 10), (11, 20), (22, 30)]
     assert segment.containing(spans, 12, 15) == (11, 20)
     assert segment.containing(spans, 8, 13) == (0, 20)
+
+
+def test_block_starts_only_at_line_starts():
+    # A list marker or heading counts only at the start of a line: "### Indented" begins its
+    # paragraph after spaces, so it runs on to the next block instead of ending at its line.
+    text = ("Intro - not a list.\n- item one.\n### Head\nBody.\n\n"
+            "  ### Indented\nbody text\n### Real\nmore")
+    spans = segment.sentences(text, rules.load().lexicon("abbreviations"))
+    assert [text[s:e] for s, e in spans] == [
+        "Intro - not a list.", "- item one.", "### Head", "Body.", "### Indented\nbody text",
+        "### Real", "more"]

@@ -7,7 +7,7 @@ import json
 import pytest
 from records_kit import cite, count, doc, dose, pct, ref
 
-from pipeline import export, findings, reconcile
+from pipeline import attribute, export, findings, reconcile
 from pipeline.records import Mention
 
 
@@ -282,6 +282,16 @@ def seeds():
     docs, mentions, references = seed_records()
     out, found, conflicts = reconcile.run(docs, mentions, references, None)
     return {d.doc_id: d.source[:3] for d in docs}, out, found, conflicts
+
+
+def test_seed_results_are_the_same_with_handed_over_segments(seeds):
+    from seed_records import seed_records
+
+    docs, mentions, references = seed_records()
+    given = {d.doc_id: attribute.segments(d) for d in docs if d.status == "ok"}
+    assert given
+    with_segments = reconcile.run(docs, mentions, references, None, segments=given)
+    assert with_segments == tuple(seeds[1:])
 
 
 def _values(found, key):
