@@ -18,6 +18,11 @@ from spacy.language import Language
 # "(KET)", "(MK-801;" : a short form in brackets, starting with a letter, with a capital.
 _SHORT_FORM = re.compile(r"\(\s*(?=[^)]{0,10}[A-Z])[A-Za-z][\w-]{0,9}\s*[);,]")
 _local = threading.local()
+# The detector's global matcher is empty until it has seen a short form (spaCy's W036). The
+# filter is process-wide: catch_warnings() around the call is not thread-safe, and another
+# thread leaving its own catch_warnings() restored the filters mid-call (the warning leaked
+# into `litx bench` output).
+warnings.filterwarnings("ignore", message=r"\[W036\]", module=r"scispacy\.abbreviation")
 
 
 def _detector() -> Language:
@@ -49,10 +54,7 @@ def drug_aliases(text: str, sentences: Iterable[tuple[int, int]],
     if not chosen:
         return {}
     aliases: dict[str, str] = {}
-    with warnings.catch_warnings():
-        # The detector's global matcher is empty until it has seen a short form (W036).
-        warnings.filterwarnings("ignore", message=r"\[W036\]")
-        docs = list(_detector().pipe(chosen))
+    docs = list(_detector().pipe(chosen))
     for doc in docs:
         # Sorted: the detector's own order is not stable between runs.
         for short in sorted(doc._.abbreviations, key=lambda s: s.start_char):
