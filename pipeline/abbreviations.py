@@ -19,10 +19,11 @@ from spacy.language import Language
 _SHORT_FORM = re.compile(r"\(\s*(?=[^)]{0,10}[A-Z])[A-Za-z][\w-]{0,9}\s*[);,]")
 _local = threading.local()
 # The detector's global matcher is empty until it has seen a short form (spaCy's W036). The
-# filter is process-wide: catch_warnings() around the call is not thread-safe, and another
-# thread leaving its own catch_warnings() restored the filters mid-call (the warning leaked
-# into `litx bench` output).
-warnings.filterwarnings("ignore", message=r"\[W036\]", module=r"scispacy\.abbreviation")
+# filter is also process-wide: catch_warnings() around the call is not thread-safe, and
+# another thread leaving its own catch_warnings() restored the filters mid-call (the warning
+# leaked into `litx bench` output).
+_W036, _SCISPACY = r"\[W036\]", r"scispacy\.abbreviation"
+warnings.filterwarnings("ignore", message=_W036, module=_SCISPACY)
 
 
 def _detector() -> Language:
@@ -54,7 +55,9 @@ def drug_aliases(text: str, sentences: Iterable[tuple[int, int]],
     if not chosen:
         return {}
     aliases: dict[str, str] = {}
-    docs = list(_detector().pipe(chosen))
+    with warnings.catch_warnings():  # for callers that reset the filters (pytest does)
+        warnings.filterwarnings("ignore", message=_W036, module=_SCISPACY)
+        docs = list(_detector().pipe(chosen))
     for doc in docs:
         # Sorted: the detector's own order is not stable between runs.
         for short in sorted(doc._.abbreviations, key=lambda s: s.start_char):
