@@ -42,9 +42,10 @@ def document(doc: Document, rules_version: str | None = None) -> Extraction:
     version = rules_version or r.version
     view = normalize.analysis_view(doc.text, dehyphenate=doc.layout is not None)
     sents = segment.sentences(view.text, r.lexicon("abbreviations"))
-    numeric = list(_numeric(doc, view, sents, r, version))
+    sentence_of = _SentenceTexts(doc.text, view)
+    numeric = list(_numeric(doc, view, sents, r, version, sentence_of))
     cites, refs = citelink.document_citations(doc, view.text, version, view)
-    found = numeric + [_with_sentence(m, doc, view, sents) for m in cites]
+    found = numeric + [_with_sentence(m, view, sents, sentence_of) for m in cites]
     if doc.layout is not None:
         found, refs = _with_boxes(doc, found), _with_boxes(doc, refs)
     found.sort(key=lambda m: (m.start, m.end, m.label))
@@ -54,7 +55,7 @@ def document(doc: Document, rules_version: str | None = None) -> Extraction:
 
 
 def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],
-             r: rules.Rules, version: str) -> Iterator[Mention]:
+             r: rules.Rules, version: str, sentence_of: _SentenceTexts) -> Iterator[Mention]:
     chosen = _candidate_sentences(view.text, sents, _candidate_scan(r.version))
     texts = [view.text[s:e] for s, e in chosen]
     parsed: list[tuple[tuple[int, int], str, spans.Candidate, int, int]] = []
@@ -76,9 +77,8 @@ def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],
         start = view.to_canonical(s_start + i)
         end = view.to_canonical_end(s_start + j)
         # The item lies inside its candidate sentence, which is therefore its sentence.
-        canonical = doc.text[view.to_canonical(s_start):view.to_canonical_end(s_end)]
         yield Mention(doc.doc_id, doc.source, c.label, start, end, doc.text[start:end],
-                      canonical, c.rule_id, version, **fields)
+                      sentence_of(s_start, s_end), c.rule_id, version, **fields)
 
 
 def _fields(sentence: str, c: spans.Candidate, i: int, j: int, r: rules.Rules,
@@ -178,11 +178,27 @@ def _candidate_sentences(text: str, sents: list[tuple[int, int]],
 _DIGIT = re.compile(r"\d")
 
 
-def _with_sentence(m: Mention, doc: Document, view: normalize.View,
-                   sents: list[tuple[int, int]]) -> Mention:
+class _SentenceTexts:
+    """Canonical text of a view sentence span, one string per sentence: mentions of one
+    sentence share it, so it is held, pickled and shipped to Dask workers once."""
+
+    def __init__(self, text: str, view: normalize.View) -> None:
+        self.text, self.view = text, view
+        self.seen: dict[tuple[int, int], str] = {}
+
+    def __call__(self, start: int, end: int) -> str:
+        found = self.seen.get((start, end))
+        if found is None:
+            v = self.view
+            found = self.seen[start, end] = self.text[v.to_canonical(start):v.to_canonical_end(end)]
+        return found
+
+
+def _with_sentence(m: Mention, view: normalize.View, sents: list[tuple[int, int]],
+                   sentence_of: _SentenceTexts) -> Mention:
     # Sentences are view spans; the mention is canonical. Without de-hyphenation both agree.
     s, e = segment.containing(sents, _to_view(view, m.start), _to_view(view, m.end))
-    return m.with_(sentence=doc.text[view.to_canonical(s):view.to_canonical_end(e)])
+    return m.with_(sentence=sentence_of(s, e))
 
 
 def _to_view(view: normalize.View, i: int) -> int:

@@ -109,3 +109,12 @@ def test_handed_over_segments_map_dehyphenated_text_back():
     x = _segments_match(doc)
     assert [text[s:e] for s, e in x.paragraphs][-1] == "A second para-\ngraph follows here."
     assert any(m.text == "0.5 mg/kg" for m in x.mentions)
+
+
+def test_mentions_of_one_sentence_share_its_string():
+    # One string per sentence keeps memory and the pickles shipped to Dask workers small.
+    _, mentions = _seed("000")
+    first: dict[str, str] = {}
+    for m in mentions:
+        assert first.setdefault(m.sentence, m.sentence) is m.sentence
+    assert len(first) < len(mentions)
