@@ -241,17 +241,24 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     quoting = csv.QUOTE_ALL if _has_carriage_return(df) else csv.QUOTE_MINIMAL
     if not all(isinstance(t, _CSV_DTYPES) for t in df.dtypes):
         return df.to_csv(index=False, lineterminator="\n", quoting=quoting).encode("utf-8")
-    # What to_csv writes for these column types, without its chunked slicing of the frame:
-    # each cell as the csv module writes the Python value (for a float its repr, which is
-    # also the str pandas makes of it), a missing cell as "". Tested against to_csv.
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n", quoting=quoting)
-    writer.writerow(df.columns)
-    writer.writerows(zip(*(df[c].to_numpy(dtype=object, na_value="") for c in df.columns)))
-    return buf.getvalue().encode("utf-8")
+    # What to_csv writes for these column types: each cell as the csv module writes the
+    # Python value (for a float its repr, which is also the str pandas makes of it), a missing
+    # cell as "". Tested against to_csv. Rows go in slices so that only one slice's cells exist
+    # as Python objects at a time (all of them at once were most of the write stage's memory).
+    out = bytearray()
+    for start in range(0, max(len(df), 1), CSV_SLICE_ROWS):
+        part = df.iloc[start:start + CSV_SLICE_ROWS]
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n", quoting=quoting)
+        if start == 0:
+            writer.writerow(df.columns)
+        writer.writerows(zip(*(part[c].to_numpy(dtype=object, na_value="") for c in df.columns)))
+        out += buf.getvalue().encode("utf-8")
+    return bytes(out)
 
 
 _CSV_DTYPES = (pd.StringDtype, pd.Int64Dtype, pd.Float64Dtype)
+CSV_SLICE_ROWS = 5000
 
 
 def _has_carriage_return(df: pd.DataFrame) -> bool:
