@@ -132,6 +132,7 @@ class _Scan:
     strong: frozenset[str]  # words that alone may start a match (fractions)
     people: frozenset[str]  # population nouns: need a number in the same sentence
     numbers: frozenset[str]  # number words
+    any_word: frozenset[str]  # all of the above: a sentence with none of them is skipped at once
 
 
 @lru_cache(maxsize=4)
@@ -140,7 +141,9 @@ def _candidate_scan(version: str) -> _Scan:
     units = set(r.lexicon("mass_units")) | {"per", "percent", "pct"}
     return _Scan(re.compile(r"%|[nN]\s*[=¼]\s*\d|[Oo]ne in \d"), frozenset(units),
                  r.lexicon("fraction_words"), r.lexicon("population"),
-                 frozenset(r.table("number_words")))
+                 frozenset(r.table("number_words")),
+                 frozenset(units) | r.lexicon("fraction_words") | r.lexicon("population")
+                 | frozenset(r.table("number_words")))
 
 
 # ASCII letters stay (folded to lower case), every other byte becomes a space. Encoding with
@@ -164,7 +167,10 @@ def _candidate_sentences(text: str, sents: list[tuple[int, int]],
         if k < len(marks) and marks[k] < e:
             out.append((s, e))
             continue
-        words = set(clean[s:e].split())
+        split = clean[s:e].split()
+        if scan.any_word.isdisjoint(split):
+            continue
+        words = set(split)
         if not words.isdisjoint(scan.strong):
             out.append((s, e))
             continue
