@@ -9,11 +9,19 @@ anchors of one or two groups (shared/PERF-NOTES.md §2).
 The test is deliberately loose (case-insensitive; a word anchor is any whole run of ASCII
 letters, other anchors any substring), so it can say "maybe" where spaCy finds nothing but
 never "no" where a rule matches; tests compare both paths on the seeds and benchmark texts.
+
+A match also lies close to its anchor: no more tokens before the anchor token than the specs
+before it allow (its *reach*), and likewise after. spaCy tokenizes each whitespace-separated
+chunk on its own and every chunk gives at least one token, so the chunks from ``before``
+chunks left of an anchor's chunk to ``after`` chunks right of it hold every match built on
+that anchor, tokenized exactly as in the whole sentence. ``windows`` gives those stretches:
+about half of the candidate sentences' characters, so half the tokenizing and matching.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,11 +39,32 @@ class Group:
     words: frozenset[str]  # ASCII-letter anchors, compared with whole lower-case words
     signs: tuple[str, ...]  # other anchors ("%", "kg-1", "µg"), looked for as substrings
     rules: tuple[int, ...]  # indexes into the pattern list
+    # Most tokens a match may have before and after its anchor token; None when unbounded.
+    reach: tuple[int, int] | None = None
 
     def could_match(self, words: frozenset[str] | set[str], lowered: str) -> bool:
         if not (self.words or self.signs):
             return True
         return not self.words.isdisjoint(words) or any(s in lowered for s in self.signs)
+
+    def positions(self, lowered: str, words: frozenset[str] | set[str]) -> list[int]:
+        """Where an anchor of this group may stand in lower-cased text (loose, like
+        could_match); ``words`` are the text's ``words_of``."""
+        found = [i for sign in self.signs for i in _all_at(lowered, sign)]
+        for word in self.words & words:  # usually one or two: str.find beats a regex here
+            end = len(word)
+            found += [i for i in _all_at(lowered, word)
+                      if not (i and "a" <= lowered[i - 1] <= "z")
+                      and not "a" <= lowered[i + end:i + end + 1] <= "z"]
+        return found
+
+
+def _all_at(text: str, part: str) -> list[int]:
+    out, i = [], text.find(part)
+    while i >= 0:
+        out.append(i)
+        i = text.find(part, i + 1)
+    return out
 
 
 def groups(patterns: Sequence[Mapping[str, Any]]) -> tuple[Group, ...]:
@@ -46,8 +75,61 @@ def groups(patterns: Sequence[Mapping[str, Any]]) -> tuple[Group, ...]:
     out = []
     for words, idx in sorted(by_anchor.items(), key=lambda kv: kv[1][0]):
         plain = frozenset(w for w in words if _ASCII_WORD.fullmatch(w))
-        out.append(Group(plain, tuple(w for w in words if w not in plain), tuple(idx)))
+        reaches = [_reach(patterns[i]["pattern"], words) for i in idx] if words else [None]
+        reach = None if None in reaches else (max(r[0] for r in reaches if r),
+                                              max(r[1] for r in reaches if r))
+        out.append(Group(plain, tuple(w for w in words if w not in plain), tuple(idx), reach))
     return tuple(out)
+
+
+def windows(text: str, lowered: str, words: frozenset[str] | set[str],
+            groups: Sequence[Group]) -> list[tuple[int, int]]:
+    """Character spans of ``text`` holding every match of the rules of ``groups``.
+
+    ``lowered`` is ``text.lower()`` and ``words`` its ``words_of``. Spans start and end at chunk edges and are merged where they overlap or touch.
+    """
+    if len(lowered) != len(text) or any(g.reach is None for g in groups):
+        return [(0, len(text))]  # lower() moved offsets ("İ"), or a rule of unbounded length
+    chunks = [m.span() for m in _CHUNK.finditer(text)]
+    starts = [a for a, _ in chunks]
+    last = len(chunks) - 1
+    ranges = []
+    for group in groups:
+        before, after = group.reach  # type: ignore[misc]
+        for i in group.positions(lowered, words):
+            k = bisect_right(starts, i) - 1
+            ranges.append((max(0, k - before), min(last, k + after)))
+    ranges.sort()
+    merged: list[list[int]] = []
+    for lo, hi in ranges:
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return [(chunks[lo][0], chunks[hi][1]) for lo, hi in merged]
+
+
+def _reach(pattern: Sequence[Mapping[str, Any]], anchor: tuple[str, ...]
+           ) -> tuple[int, int] | None:
+    """Most tokens ``pattern`` matches before and after the spec that ``anchor`` comes from."""
+    at = next(i for i, spec in enumerate(pattern) if _finite(spec) == frozenset(anchor))
+    sizes = [_most_tokens(spec) for spec in pattern]
+    if None in sizes:
+        return None
+    return sum(sizes[:at]), sum(sizes[at + 1:])  # type: ignore[arg-type]
+
+
+def _most_tokens(spec: Mapping[str, Any]) -> int | None:
+    op = spec.get("OP")
+    if op in (None, "?", "!"):
+        return 1
+    bounds = re.fullmatch(r"\{(\d*)(,?)(\d*)\}", op)
+    if bounds is None:
+        return None  # "+", "*": no bound
+    low, comma, high = bounds.groups()
+    if not comma:
+        return int(low)
+    return int(high) if high else None
 
 
 def words_of(lowered: str) -> set[str]:
@@ -81,4 +163,5 @@ def _finite(spec: Mapping[str, Any]) -> frozenset[str] | None:
 
 
 _ASCII_WORD = re.compile(r"[a-z]+")
+_CHUNK = re.compile(r"\S+")  # what spaCy's tokenizer splits on before any affix rule
 _NOT_LETTERS = re.compile(r"[^a-z]+")

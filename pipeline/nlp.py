@@ -9,18 +9,19 @@ rules that could match it.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections.abc import Iterator
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher
-from spacy.tokens import Span
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from pipeline import anchors, config, rules
 
 SPANS_KEY = "facts"
+_JOIN = "\n\n"  # whitespace only: its own token, and no chunk around it changes
 _local = threading.local()
 
 
@@ -95,25 +96,50 @@ class RuleMatcher:
         self.patterns = patterns
         self.groups = anchors.groups(patterns)
         self._matchers: dict[tuple[int, ...], Matcher] = {}
-        self._rule_of = {pipeline.vocab.strings.add(str(i)): i for i in range(len(patterns))}
+        strings = pipeline.vocab.strings
+        self._rule_of = {strings.add(str(i)): i for i in range(len(patterns))}
+        # The SpanRuler's order: start, end, then the hashes of label and id.
+        self._order = [(strings.add(p["label"]), strings.add(p["id"]), p["label"], p["id"])
+                       for p in patterns]
 
     def spans(self, texts: list[str], batch_size: int = 256
               ) -> Iterator[list[tuple[str, str, int, int]]]:
         """(label, rule id, start char, end char) of every match, per text, sorted as the
         SpanRuler sorts its spans."""
-        docs = self.nlp.tokenizer.pipe(texts, batch_size=batch_size)
-        for text, doc in zip(texts, docs):
+        plans = []
+        for text in texts:
             lowered = text.lower()
             words = anchors.words_of(lowered)
             chosen = tuple(k for k, g in enumerate(self.groups) if g.could_match(words, lowered))
-            if not chosen:
+            stretches = (anchors.windows(text, lowered, words, [self.groups[k] for k in chosen])
+                         if chosen else [])
+            plans.append((chosen, stretches))
+        # One Doc per sentence, its stretches joined by a blank-line token: a Doc has a fixed
+        # cost, and a match across the join is not in the sentence, so it is dropped below.
+        joined = (_JOIN.join(text[a:b] for a, b in stretches)
+                  for text, (_, stretches) in zip(texts, plans) if stretches)
+        docs = self.nlp.tokenizer.pipe(joined, batch_size=batch_size)
+        for chosen, stretches in plans:
+            if not stretches:
                 yield []
                 continue
-            rule = self._rule_of
-            found = {Span(doc, s, e, label=self.patterns[rule[m]]["label"],
-                          span_id=self.patterns[rule[m]]["id"])
-                     for m, s, e in self._matcher(chosen)(doc) if s != e}
-            yield [(sp.label_, sp.id_, sp.start_char, sp.end_char) for sp in sorted(found)]
+            doc = next(docs)
+            starts, at = [], 0  # where each stretch begins in the joined text
+            for a, b in stretches:
+                starts.append(at)
+                at += b - a + len(_JOIN)
+            found = set()
+            for m, s, e in self._matcher(chosen)(doc):
+                if s == e:
+                    continue
+                span = doc[s:e]
+                k = bisect_right(starts, span.start_char) - 1
+                a, b = stretches[k]
+                if span.end_char - starts[k] <= b - a:
+                    shift = a - starts[k]
+                    found.add((span.start_char + shift, span.end_char + shift,
+                               *self._order[self._rule_of[m]]))
+            yield [(label, rule, a, b) for a, b, _, _, label, rule in sorted(found)]
 
     def _matcher(self, chosen: tuple[int, ...]) -> Matcher:
         matcher = self._matchers.get(chosen)
