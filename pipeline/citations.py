@@ -207,9 +207,11 @@ def _is_formula(text: str, start: int, end: int) -> bool:
 
 
 def _is_exponent(text: str, start: int) -> bool:
-    """"m<sup>2</sup>", "10<sup>5</sup>", "kg/m²": a power, not a citation."""
+    """"m<sup>2</sup>", "10<sup>5</sup>", "kg/m²", "mg kg⁻¹": a power, not a citation."""
     if start == 0:
         return False
+    if text[start - 1] in "\u207b\u207a":  # a superscript sign only ever opens an exponent
+        return True
     if text[start - 1].isdigit():
         # "in 2019<sup>5</sup>": a year takes a citation, other numbers take a power.
         return not re.search(r"(?<![\d.,])(?:19|20)\d\d$", text[max(0, start - 6) : start])

@@ -22,8 +22,9 @@ Boxed = tuple[str, CharBox | None]  # the same, reduced to what the Layout keeps
 # Word gaps relative to the font size: pdfplumber's fixed 3 pt glues words in tightly set
 # 9-10 pt text ("Agyeman-Duahetal.BMC"); 0.12 em keeps kerned words whole and splits words.
 _X_TOLERANCE_RATIO = 0.12
-_SUP_TEXT = re.compile(r"\d+(?:\s*[,\u2013\u2012\-]\s*\d+)*")
-_SUP_CHARS = set("0123456789,-\u2013\u2012 ")
+_SIGNS = "-\u2212\u2013"  # hyphen, minus and en dash all set negative exponents in PDFs
+_SUP_TEXT = re.compile(rf"[{_SIGNS}]?\d+(?:\s*[,\u2013\u2012\-]\s*\d+)*")
+_SUP_CHARS = set("0123456789,-\u2013\u2012\u2212 ")
 _SENTENCE_END = re.compile(r"[.:?!][\"'\u2019\u201d)\]]*$")
 
 
@@ -65,8 +66,22 @@ def _sup_end(pieces: list[Piece], i: int, size: float, base: float) -> int:
     return j
 
 
+def _opens_sup(pieces: list[Piece], i: int, size: float, base: float) -> bool:
+    """A raised digit, or a raised sign right before one: the sign of "10⁻³" or "kg⁻¹" must
+    be inside the tag, else the digits after it read as a citation mark."""
+    ch, c = pieces[i]
+    if c is None or not _is_sup(c, size, base):
+        return False
+    if ch.isdigit():
+        return True
+    nxt, nc = pieces[i + 1] if i + 1 < len(pieces) else ("", None)
+    return ch in _SIGNS and nc is not None and nxt.isdigit() and _is_sup(nc, size, base)
+
+
 def mark_superscripts(pieces: list[Piece], size: float | None = None) -> list[Piece]:
-    """Wrap raised, smaller numeric runs (citation marks) in ``<sup>``/``</sup>`` tags.
+    """Wrap raised, smaller numeric runs in ``<sup>``/``</sup>`` tags: citation marks, and also
+    exponents and numeric footnote marks, which look the same on the page (the citation finder
+    tells them apart by what precedes the tag).
 
     The tags are inserted characters (box ``None``); a space the text map put between the
     word and its mark is dropped so the result reads ``word<sup>12</sup>`` as in Markdown.
@@ -86,8 +101,7 @@ def mark_superscripts(pieces: list[Piece], size: float | None = None) -> list[Pi
     out: list[Piece] = []
     i = 0
     while i < len(pieces):
-        ch, c = pieces[i]
-        if c is None or not ch.isdigit() or not _is_sup(c, size, base):
+        if not _opens_sup(pieces, i, size, base):
             out.append(pieces[i])
             i += 1
             continue

@@ -46,7 +46,7 @@ def _name_patterns(rules: CitationRules) -> tuple[re.Pattern[str], ...]:
     suffix = "|".join(re.escape(x) for x in sorted(rules.name_suffixes, key=len, reverse=True))
     initials = rules.fragments["initials"]
     tail = rf"(?:,?\s(?:{suffix})\b\.?)?"
-    medline = rf"(?P<m>{s}(?:\s{s}){{0,3}})\s{initials}{tail}"  # "van Oosterhout JJ", "Ferrell JE Jr"
+    medline = rf"(?P<m>{s}(?:\s{s}){{0,3}})\s(?P<mi>{initials}){tail}"  # "van Oosterhout JJ", "Ferrell JE Jr"
     elsevier = rf"(?P<e>{s}(?:\s{s}){{0,3}}),\s(?:{initials}|[A-Z][a-z]+(?:\s[A-Z]\.)?){tail}"  # "Foltin, R.W."
     first = re.compile(rf"(?:{medline}|{elsevier})(?=[,.\s(]|$)")
     sep = re.compile(rf"\s?(?:,\s?(?:and\s|&\s)?|\sand\s|\s&\s)(?!\s*(?:{suffix})\b)")
@@ -77,7 +77,7 @@ def read_authors(s: str, rules: CitationRules) -> tuple[list[str], int]:
         m = name.match(s, pos)
         if not m:
             break
-        names.append(m.group("m") or m.group("e"))
+        names.append(_surname(m.group("m"), m.group("mi"), rules) if m.group("m") else m.group("e"))
         pos = m.end()
         m_sep = sep.match(s, pos)
         if not m_sep or not name.match(s, m_sep.end()):
@@ -87,6 +87,36 @@ def read_authors(s: str, rules: CitationRules) -> tuple[list[str], int]:
         m_etal = etal.match(s, pos)
         pos = m_etal.end() if m_etal else pos
     return names, pos
+
+
+def _surname(words: str, initials: str, rules: CitationRules) -> str:
+    """The surname of a Vancouver name "Words Initials", without given names spelled out in front.
+
+    "Ivan Ezquerro-Romano I" prints the given name twice, in full and as the initial; the
+    surname is what follows it. A leading word counts as a given name only when it is a plain
+    capitalised word whose first letter is the next printed initial and not a name particle,
+    so "De Luca F", "De Dominicis D", "Ruiz de Alda J" and "van der Berg A" stay whole.
+    Two surnames whose first starts like the initial ("Garcia Marquez G") cannot be told apart
+    from this and lose their first word; the last word always stays.
+    """
+    parts = words.split()
+    letters = re.findall(r"[A-Z]", initials)
+    particles = _particle_words(rules)
+    k = 0
+    while k < min(len(letters), len(parts) - 1) and _is_given_name(parts[k], letters[k], particles):
+        k += 1
+    return " ".join(parts[k:]) if k else words
+
+
+def _is_given_name(word: str, initial: str, particles: frozenset[str]) -> bool:
+    plain = len(word) > 1 and word[1:].isalpha() and word[1:].islower()  # "Ivan", not "MC" or "Ezquerro-Romano"
+    return plain and word[0] == initial and word.lower() not in particles
+
+
+@lru_cache(maxsize=4)
+def _particle_words(rules: CitationRules) -> frozenset[str]:
+    """Single words of the particle lexicon ("van der" gives "van" and "der"), lower case."""
+    return frozenset(w.lower() for p in rules.particles for w in p.split())
 
 
 def _clean(s: str, rules: CitationRules) -> tuple[str, str | None]:

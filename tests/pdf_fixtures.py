@@ -114,6 +114,22 @@ def two_column_pdf() -> bytes:
     return buf.getvalue()
 
 
+def powers_pdf() -> bytes:
+    """One page whose raised numbers are powers, negative powers and one citation mark."""
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4)
+    raised = (6.0, 4.0)  # the size and rise of every superscript below
+    draw_lines(c, 72, 100, [
+        [("Cells were plated at 10", SIZE, 0.0), ("5", *raised), (" per 2 m", SIZE, 0.0), ("2", *raised),
+         (" dish.", SIZE, 0.0)],
+        [("Rats got 10 mg kg", SIZE, 0.0), ("-1", *raised), (" day", SIZE, 0.0), ("\u20131", *raised),
+         (" at 10", SIZE, 0.0), ("-3", *raised), (" M as before", SIZE, 0.0), ("4-6", *raised), (".", SIZE, 0.0)],
+    ])
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
 def encrypted_pdf() -> bytes:
     """Needs the user password "secret" to open."""
     return one_column_pdf(encrypt=StandardEncryption("secret", ownerPassword="owner"))

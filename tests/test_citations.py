@@ -55,6 +55,8 @@ NOT_CITATIONS = [
     "Anna Famu\u0142a<sup>1,2</sup> \nJakub Radoszewski<sup>3</sup> \n",  # author-list marks
     "<sup>1</sup>Department of Psychiatry, Medical University of Silesia",  # affiliation
     "an area of 5 m<sup>2</sup> and 10<sup>5</sup> cells",  # powers
+    "10 mg kg\u207b\u00b9 day\u207b\u00b9 at 10\u207b\u00b3 M",  # negative powers
+    "10 mg kg<sup>\u22121</sup> at 10<sup>-3</sup> M",  # the same as tagged by the PDF reader
     "the SDs (F[1,12] = 24.50, p = 0.0385)",  # degrees of freedom
     "an interval [0, 1] and [10-5]",  # not citation numbers
     "in 2007 (n = 35) and (Table 2, 2001)",  # numbers, a table

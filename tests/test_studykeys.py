@@ -109,6 +109,13 @@ def test_name_variant_recorded_against_reference() -> None:
     assert (m.study_key, m.name_variant, m.ref_ids) == ("ezquerro-romano_2018", "Ezquerra-Romano", (refs[0].ref_id,))
 
 
+def test_seed_reference_with_given_name_keys_by_surname() -> None:
+    _, refs, _ = _seeds()
+    [r] = [r for r in refs if r.doc_id == "002" and r.label == "41"]
+    assert r.text.startswith("Ivan Ezquerro-Romano I, Lawn W")  # the entry keeps its printed text
+    assert (r.authors[0], r.study_key) == ("Ezquerro-Romano", "ezquerro-romano_2018")
+
+
 def test_every_reference_has_a_key() -> None:
     _, refs, _ = _seeds()
     assert refs and all(r.study_key for r in refs if r.authors and r.year)
