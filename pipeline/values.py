@@ -50,7 +50,7 @@ def word_number(words: list[str], table: Any) -> int | None:
 
 def leading_count(text: str, rules: Rules) -> tuple[int | None, int]:
     """The count a span starts with (digits or words) and where the rest of the span begins."""
-    m = re.match(r"\s*(\d{1,3}(?:,\d{3})+|\d+)\b", text)
+    m = re.match(r"\s*(\d{1,3}(?:,\d{3})+|\d+)\b(?!\.\d)", text)  # "12.5" is no count
     if m:
         return int(m.group(1).replace(",", "")), m.end()
     words = re.match(r"\s*((?:[A-Za-z]+(?:\s+and\s+|[\s-]+)?)+)", text)
@@ -103,8 +103,10 @@ def dose_fields(text: str, rules: Rules) -> dict[str, Any]:
 
 def sample_size_fields(text: str, rules: Rules) -> dict[str, Any]:
     """Count and population phrase of a SAMPLE_SIZE span."""
-    m = re.match(r"\s*[nN]\s*[=¼]\s*(\d[\d,]*)", text)
+    m = re.match(r"\s*[nN]\s*[=¼]\s*(\d[\d,]*)(\.\d*)?", text)
     if m:
+        if (m.group(2) or "").strip(".0"):
+            return {"value": None, "population": None}  # "n = 12.5" is a mean, not a count
         return {"value": float(m.group(1).replace(",", "")), "population": None}
     value, rest = leading_count(text, rules)
     population = text[rest:].strip(" -") or None

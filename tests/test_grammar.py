@@ -244,6 +244,7 @@ TRAPS = [
     ("A flux of 0.18 g CO2 m\u22122 h\u22121 was measured.", "0.18 g"),
     ("Pain resolved in 19 of the 21 patients treated.", "21 patients"),
     ("In the first half of the year, pain fell by 3 points.", "first half"),
+    ("Sites enrolled a mean of n = 12.5 patients each.", "n = 12.5"),
     ("Of 5 in 10 trials, none was blinded.", "5 in 10"),
     ("The odds ratio was 2.1 (95% CI 1.2-3.4).", "95% CI"),
 ]

@@ -103,6 +103,7 @@ def _read_from_digits(label: str, span: str) -> bool:
 @SETTINGS
 @given(TEXTS)
 @example("Rats got 20 mg/kg ketamine (n = 35); 40-80% relapsed (Sabino et al.,\n2013).")
+@example("n = 3533.3%")
 def test_extraction_never_raises_and_offsets_hold(text):
     doc = Document("0123456789abcdef", "p.txt", text)
     out = extract.document(doc)
