@@ -3,7 +3,7 @@
 No trained model is needed or fetched. ``get()`` builds one pipeline per thread, because a
 ``Language`` must not be shared across threads or shipped between processes. Extraction uses
 ``matcher()``: the same rules and tokenizer, with a Matcher per sentence that holds only the
-rules that could match it.
+rules that could match it, run on the stretches around those rules' anchors.
 """
 
 from __future__ import annotations
@@ -135,6 +135,8 @@ class RuleMatcher:
                 span = doc[s:e]
                 k = bisect_right(starts, span.start_char) - 1
                 a, b = stretches[k]
+                # A rule's anchors all have their own stretch, so no match should cross a
+                # join; the check keeps a span that is not in the sentence out regardless.
                 if span.end_char - starts[k] <= b - a:
                     shift = a - starts[k]
                     found.add((span.start_char + shift, span.end_char + shift,

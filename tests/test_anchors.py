@@ -77,3 +77,45 @@ def test_sentences_without_anchors_skip_the_matcher():
     lowered = "we met at noon and left."
     assert not any(g.could_match(anchors.words_of(lowered), lowered) for g in groups
                    if g.words or g.signs)
+
+
+def test_reach_counts_the_tokens_a_rule_allows_around_its_anchor():
+    pattern = [{"LIKE_NUM": True}, {"LOWER": "of", "OP": "?"}, {"LOWER": {"IN": ["mg", "g"]}},
+               {"ORTH": "/", "OP": "{0,2}"}, {"LOWER": "kg"}]
+    [group] = anchors.groups([{"label": "DOSE", "id": "x", "pattern": pattern}])
+    assert group.reach == (5, 0)  # the anchor is "kg", the shortest required word list
+
+
+def test_a_rule_of_unbounded_length_is_matched_on_the_whole_sentence():
+    pattern = [{"LIKE_NUM": True, "OP": "+"}, {"LOWER": "mg"}]
+    [group] = anchors.groups([{"label": "DOSE", "id": "x", "pattern": pattern}])
+    text = "Long ago , on a grey day , rats got 5 mg ."
+    assert group.reach is None
+    assert anchors.windows(text, text.lower(), anchors.words_of(text.lower()), [group]) == [
+        (0, len(text))]
+
+
+def test_windows_keep_the_chunks_within_reach_of_each_anchor():
+    pattern = [{"LIKE_NUM": True}, {"LOWER": "mg"}]
+    [group] = anchors.groups([{"label": "DOSE", "id": "x", "pattern": pattern}])
+    text = "On a grey day in May the rats got 5 mg and later, after a long rest, 7 mg again."
+    lowered = text.lower()
+    got = [text[a:b] for a, b in anchors.windows(text, lowered, anchors.words_of(lowered),
+                                                   [group])]
+    assert got == ["5 mg", "7 mg"]
+    # "mg" inside a longer word ("mgso4") is no anchor; "20mg" is one chunk holding it.
+    text = "Salt was mgso4 here, and the dose 20mg."
+    lowered = text.lower()
+    assert [text[a:b] for a, b in anchors.windows(text, lowered, anchors.words_of(lowered),
+                                                  [group])] == ["dose 20mg."]
+
+
+def test_text_whose_lower_case_moves_offsets_is_matched_whole():
+    [group] = anchors.groups([{"label": "DOSE", "id": "x",
+                               "pattern": [{"LIKE_NUM": True}, {"LOWER": "mg"}]}])
+    text = "İstanbul rats got 5 mg."
+    assert len(text.lower()) != len(text)
+    assert anchors.windows(text, text.lower(), anchors.words_of(text.lower()), [group]) == [
+        (0, len(text))]
+    assert _assert_same([text]) == len(_ruler_spans([text])[0])
+
