@@ -7,6 +7,7 @@ lists come from rules/ through ``Rules`` so nothing here is a hidden lexicon.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from pipeline.rules import Rules
@@ -119,11 +120,11 @@ def percentage_fields(text: str, rules: Rules) -> dict[str, Any]:
     qualifier, skip = _qualifier(lower, rules)
     fractions = rules.table("fractions")
     body = lower[skip:].lstrip()
-    for phrase in sorted(fractions, key=len, reverse=True):
-        # Only a fraction that opens the span: "first half of the year" is no percentage.
-        if re.match(rf"{re.escape(phrase)}\b", body) and not re.search(r"\d", body):
-            return {"value": float(fractions[phrase]), "low": None, "high": None,
-                    "unit": "%", "qualifier": qualifier or "approx"}
+    # Only a fraction that opens the span: "first half of the year" is no percentage.
+    opening = None if _DIGIT.search(body) else _fraction_opening(tuple(fractions)).match(body)
+    if opening:
+        return {"value": float(fractions[opening.group()]), "low": None, "high": None,
+                "unit": "%", "qualifier": qualifier or "approx"}
     one_in = re.fullmatch(r"(\S+)\s+in\s+(\d+)", body)
     if one_in:  # "one in 20" = 5%; other "k in n" spans are not read as percentages
         ok = one_in.group(1) in {"one", "1"} and float(one_in.group(2)) > 0
@@ -134,6 +135,16 @@ def percentage_fields(text: str, rules: Rules) -> dict[str, Any]:
         count, _ = leading_count(body, rules)
         found = [float(count)] if count is not None else []
     return {**bounds(text, found), "unit": "%", "qualifier": qualifier}
+
+
+@lru_cache(maxsize=8)
+def _fraction_opening(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    # Longest first, as an alternation takes the first alternative that fits.
+    ordered = sorted(phrases, key=len, reverse=True)
+    return re.compile("|".join(rf"{re.escape(p)}\b" for p in ordered))
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _qualifier(lower: str, rules: Rules) -> tuple[str | None, int]:
