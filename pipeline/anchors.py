@@ -86,7 +86,8 @@ def windows(text: str, lowered: str, words: frozenset[str] | set[str],
             groups: Sequence[Group]) -> list[tuple[int, int]]:
     """Character spans of ``text`` holding every match of the rules of ``groups``.
 
-    ``lowered`` is ``text.lower()`` and ``words`` its ``words_of``. Spans start and end at chunk edges and are merged where they overlap or touch.
+    ``lowered`` is ``text.lower()`` and ``words`` its ``words_of``. Spans start and end at
+    chunk edges and are merged where they overlap or touch.
     """
     if len(lowered) != len(text) or any(g.reach is None for g in groups):
         return [(0, len(text))]  # lower() moved offsets ("İ"), or a rule of unbounded length
