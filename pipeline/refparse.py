@@ -54,6 +54,11 @@ def _name_patterns(rules: CitationRules) -> tuple[re.Pattern[str], ...]:
     return first, sep, etal
 
 
+def first_author_pattern(rules: CitationRules) -> str:
+    """The regex source of the author that opens a reference (what ``read_authors`` reads first)."""
+    return _name_patterns(rules)[0].pattern
+
+
 @lru_cache(maxsize=4)
 def _book_marker(rules: CitationRules) -> re.Pattern[str]:
     words = "|".join(re.escape(w) for w in sorted(rules.book_markers, key=len, reverse=True))
