@@ -168,11 +168,38 @@ def numeric(evidence: Sequence[Evidence]) -> list[Conflict]:
     for group in by_group.values():
         if len(group) < 2:
             continue
-        for x, y in combinations([_Facts.of(e) for e in group], 2):
+        facts = [_Facts.of(e) for e in group]
+        for i, j in _near_pairs(facts):
+            x, y = facts[i], facts[j]
             if x.comparable(y):
                 a, b = (x, y) if x.rank <= y.rank else (y, x)
                 out.extend(_pair(a.evidence, b.evidence))
     return out
+
+
+def _near_pairs(facts: Sequence[_Facts]) -> list[tuple[int, int]]:
+    """Index pairs (i < j, in order) whose first values are close enough that the findings
+    may be comparable: every other pair fails ``_close`` on that value.
+
+    A popular study has a finding in many documents; comparing all pairs grew with the
+    square of the corpus. Sorted by value, each finding meets only its neighbours.
+    """
+    firsts = [f.points[0] for f in facts]
+    if min(firsts) < 0:
+        return list(combinations(range(len(facts)), 2))  # the bound below assumes >= 0
+    # _close holds only if the gap is under 1 (rounding), within the percent points, or
+    # within the relative tolerance of the larger value: b - a <= slack + rel * b.
+    slack = max(1.0, PERCENT_POINT_TOLERANCE) + 1e-9
+    rel = max(DOSE_RELATIVE_TOLERANCE, COUNT_RELATIVE_TOLERANCE)
+    order = sorted(range(len(facts)), key=firsts.__getitem__)
+    pairs = []
+    for k, i in enumerate(order):
+        limit = (firsts[i] + slack) / (1 - rel)
+        for j in order[k + 1:]:
+            if firsts[j] > limit:
+                break
+            pairs.append((i, j) if i < j else (j, i))
+    return sorted(pairs)
 
 
 def _pair(a: Evidence, b: Evidence) -> list[Conflict]:
