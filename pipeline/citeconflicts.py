@@ -63,6 +63,15 @@ def year_mismatches(mentions: Sequence[Mention], references: Sequence[Reference]
         if m.study_key not in backed:
             unbacked.setdefault(m.study_key, []).append(m)
     values = _values_by_key(evidence)
+    # Indexed once: looking through every reference per conflict grew with the square of
+    # the corpus.
+    refs_of: dict[str, list[Reference]] = {}
+    for r in references:
+        refs_of.setdefault(r.study_key or "", []).append(r)
+    backing_of: dict[str, list[Mention]] = {}
+    for m in mentions:
+        if m.label == "CITATION" and m.study_key and m.ref_ids:
+            backing_of.setdefault(m.study_key, []).append(m)
     out = []
     for key in sorted(unbacked):
         group = sorted(unbacked[key], key=lambda m: (m.source, m.start))
@@ -70,7 +79,8 @@ def year_mismatches(mentions: Sequence[Mention], references: Sequence[Reference]
         found = _best_year(year, years.get(fold(group[0].authors[0]), set()),
                            values.get(key, set()), values)
         if found:
-            out.append(_year_conflict(key, found, group, mentions, references))
+            out.append(_year_conflict(key, found, group, refs_of.get(found[1], []),
+                                      backing_of.get(found[1], [])))
     return out
 
 
@@ -97,15 +107,16 @@ def _best_year(year: int, candidates: set[tuple[int, str]], own: set[tuple],
 
 
 def _year_conflict(cited: str, found: tuple[int, str], group: list[Mention],
-                   mentions: Sequence[Mention], references: Sequence[Reference]) -> Conflict:
+                   refs: Sequence[Reference], backing: Sequence[Mention]) -> Conflict:
+    """``refs``: the references of the found key; ``backing``: its citations that resolved
+    to a reference in their own document."""
     year, key = found
     a = side(f"cited:{cited}", f"{group[0].authors[0]} {group[0].year}", group)
-    refs = sorted((r for r in references if r.study_key == key), key=lambda r: (r.source, r.start))
     if refs:
+        refs = sorted(refs, key=lambda r: (r.source, r.start))
         b = _ref_side(key, refs, f"{refs[0].authors[0]} {year}")
     else:  # backed only by citations that resolved in their own document
-        backing = sorted((m for m in mentions if m.label == "CITATION" and m.study_key == key
-                          and m.ref_ids), key=lambda m: (m.source, m.start))
+        backing = sorted(backing, key=lambda m: (m.source, m.start))
         b = side(f"ref:{key}", f"{backing[0].authors[0]} {year}", backing)
     return make("year_mismatch", key, "CITATION", a, b, {"cited_key": cited})
 
@@ -117,28 +128,33 @@ def name_variants(mentions: Sequence[Mention], references: Sequence[Reference]) 
         if r.study_key:
             refs_by_key.setdefault(r.study_key, []).append(r)
     groups: dict[tuple[str, str], list[Mention]] = {}
+    plain_by_key: dict[str, list[Mention]] = {}  # citations spelt as the key's own name
     for m in mentions:
-        if m.label == "CITATION" and m.name_variant and m.study_key:
-            refs = refs_by_key.get(m.study_key, [])
-            if any(fold(m.name_variant) in _surnames(r) for r in refs):
-                continue  # the reference itself prints this spelling: no variant
-            groups.setdefault((fold(m.name_variant), m.study_key), []).append(m)
+        if m.label != "CITATION" or not m.study_key:
+            continue
+        if not m.name_variant:
+            if m.authors:
+                plain_by_key.setdefault(m.study_key, []).append(m)
+            continue
+        refs = refs_by_key.get(m.study_key, [])
+        if any(fold(m.name_variant) in _surnames(r) for r in refs):
+            continue  # the reference itself prints this spelling: no variant
+        groups.setdefault((fold(m.name_variant), m.study_key), []).append(m)
     out = []
     for (spelling, key), group in sorted(groups.items()):
         group.sort(key=lambda m: (m.source, m.start))
         year = f" {group[0].year}" if group[0].year else ""
         a = side(f"name:{spelling}", f"{group[0].name_variant}{year}", group)
-        b = _variant_other_side(key, refs_by_key.get(key, []), mentions, year)
+        b = _variant_other_side(key, refs_by_key.get(key, []), plain_by_key.get(key, []), year)
         if b is not None:
             out.append(make("name_variant", key, "CITATION", a, b))
     return out
 
 
-def _variant_other_side(key: str, refs: list[Reference], mentions: Sequence[Mention],
+def _variant_other_side(key: str, refs: list[Reference], plain: list[Mention],
                         year: str) -> Side | None:
     if refs:
         first = sorted(refs, key=lambda r: (r.source, r.start))[0]
         return _ref_side(key, refs, first.authors[0].split()[-1] + year)
-    plain = sorted((m for m in mentions if m.label == "CITATION" and m.study_key == key
-                    and not m.name_variant and m.authors), key=lambda m: (m.source, m.start))
+    plain = sorted(plain, key=lambda m: (m.source, m.start))
     return side(f"ref:{key}", plain[0].authors[0] + year, plain) if plain else None
