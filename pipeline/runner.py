@@ -66,7 +66,7 @@ def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | Non
     # Prefect's own loggers stay quiet: the user sees a bar and a summary, not server logs.
     for name in ("prefect", "httpx", "uvicorn", "docket"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    from flows.build import build_dataset
+    from flows.build import BATCH_DOCS, DASK_BATCH_DOCS, build_dataset
 
     flow_fn = build_dataset.with_options(task_runner=task_runner(runner, address))
 
@@ -76,6 +76,7 @@ def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | Non
                   disable=not console.is_terminal) as bar:
         progress.set_reporter(_RichReporter(bar))
         try:
-            return flow_fn(str(raw), str(out_dir), excel_safe)
+            return flow_fn(str(raw), str(out_dir), excel_safe,
+                           DASK_BATCH_DOCS if runner == "dask" else BATCH_DOCS)
         finally:
             progress.set_reporter(None)

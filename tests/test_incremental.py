@@ -88,3 +88,12 @@ def test_editing_a_rule_file_reextracts_everything(prefect_harness, corpus, tmp_
     build_dataset(str(corpus), str(out))
     assert sorted(counter.ids) == sorted({d for d in counter.ids}) and len(counter.ids) == 5
     assert versioning.cache_version().startswith(rules.load().version)
+
+
+def test_batch_size_does_not_change_the_outputs(prefect_harness, corpus, tmp_path, monkeypatch):
+    # Dask runs use larger batches than local ones; a plan of 2-document batches must write
+    # the same bytes as the default plan.
+    monkeypatch.setenv("PREFECT_TASKS_REFRESH_CACHE", "true")
+    build_dataset(str(corpus), str(tmp_path / "small"), batch_docs=2)
+    build_dataset(str(corpus), str(tmp_path / "default"))
+    _same(tmp_path / "small", tmp_path / "default")
