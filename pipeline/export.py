@@ -10,12 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import re
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from operator import attrgetter
@@ -25,12 +21,9 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None
-
 from pipeline import __version__, config
+from pipeline.atomic import (atomic_write, folder_lock, fsync_folder, remove_stale_temps,
+                             replace_with)
 
 _DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
 
@@ -142,92 +135,6 @@ def _as_dict(row: Any) -> dict[str, Any]:
 def validate(name: str, df: pd.DataFrame) -> pd.DataFrame:
     """Check ``df`` against the table's schema; raises pandera's SchemaErrors listing all."""
     return pandera_schema(name).validate(df, lazy=True)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder and a rename.
-
-    A reader, or a run killed at any instant, sees the complete old file or the complete new
-    one. The temp file is hidden (``.<name>.<random>.tmp``) and exists only while its writer
-    holds a shared lock on the folder, so ``remove_stale_temps`` can tell orphans apart.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _folder_lock(path.parent, exclusive=False):
-        _replace_with(path, data)
-    _fsync_folder(path.parent)
-
-
-def _replace_with(path: Path, data: bytes) -> None:
-    """The temp file and rename of ``atomic_write``; the caller holds the folder lock and
-    makes the rename durable (fsync of the folder) afterwards."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            # mkstemp makes the file private (0600); outputs are meant to be shared.
-            os.fchmod(fh.fileno(), 0o666 & ~_UMASK)
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _read_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
-# What atomic_write leaves behind when killed: ".<name>." + mkstemp's 8 random chars + ".tmp".
-_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
-
-
-@contextmanager
-def _folder_lock(folder: Path, exclusive: bool) -> Iterator[None]:
-    """flock on the folder itself: writers share it, the stale-temp sweep takes it alone."""
-    if fcntl is None:  # no flock (Windows): writes stay atomic, the sweep is unguarded
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
-def _fsync_folder(folder: Path) -> None:
-    # The rename is durable only once the folder entry is on disk (power loss, not SIGKILL).
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse fsync on a folder; the rename itself is still atomic
-    finally:
-        os.close(fd)
-
-
-def remove_stale_temps(folder: Path) -> list[str]:
-    """Delete temp files that killed writers left in ``folder``; return their names.
-
-    Only names ``atomic_write`` makes are touched, and only while no writer is active in the
-    folder (exclusive lock), so a concurrent run's temp file in flight is never removed.
-    """
-    if not folder.is_dir():
-        return []
-    removed = []
-    with _folder_lock(folder, exclusive=True):
-        for entry in os.scandir(folder):
-            if _TEMP_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
-                Path(entry.path).unlink(missing_ok=True)
-                removed.append(entry.name)
-    return sorted(removed)
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
@@ -376,12 +283,12 @@ def write_texts(out_dir: Path, texts: Mapping[str, str], prune: bool = True) -> 
         target = folder / f"{doc_id}.txt"
         data = text.encode("utf-8")
         if not _same_bytes(target, data):
-            _replace_with(target, data)
+            replace_with(target, data)
 
-    with _folder_lock(folder, exclusive=False), ThreadPoolExecutor(TEXT_WRITERS) as pool:
+    with folder_lock(folder), ThreadPoolExecutor(TEXT_WRITERS) as pool:
         for _ in pool.map(write, texts.items()):  # re-raises the first error
             pass
-    _fsync_folder(folder)
+    fsync_folder(folder)
     if prune:
         prune_texts(out_dir, texts)
 

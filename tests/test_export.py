@@ -5,7 +5,7 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from pipeline import export
+from pipeline import atomic, export
 from pipeline.records import Mention
 
 
@@ -36,8 +36,8 @@ def test_validation_rejects_bad_rows():
 
 def test_atomic_write_leaves_no_temp_files(tmp_path):
     target = tmp_path / "x.csv"
-    export.atomic_write(target, b"a,b\n")
-    export.atomic_write(target, b"a,b\n1,2\n")
+    atomic.atomic_write(target, b"a,b\n")
+    atomic.atomic_write(target, b"a,b\n1,2\n")
     assert target.read_bytes() == b"a,b\n1,2\n"
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
 
@@ -85,14 +85,14 @@ def test_write_texts_writes_each_text_once_and_only_when_changed(tmp_path):
 
 
 def test_write_texts_raises_a_failed_write_and_leaves_no_temp_file(tmp_path, monkeypatch):
-    real = export._replace_with
+    real = export.replace_with
 
     def failing(path, data):
         if path.name.startswith("0000000000000002"):
             raise OSError("disk full")
         real(path, data)
 
-    monkeypatch.setattr(export, "_replace_with", failing)
+    monkeypatch.setattr(export, "replace_with", failing)
     with pytest.raises(OSError, match="disk full"):
         export.write_texts(tmp_path, {f"{i:016x}": str(i) for i in range(6)})
     assert not [p for p in (tmp_path / "text").iterdir() if p.name.startswith(".")]
