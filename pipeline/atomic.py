@@ -3,7 +3,8 @@
 A reader, or a run killed at any instant, sees the complete old file or the complete new one.
 Temp files are named ``.<name>.<random>.tmp`` and exist only while their writer holds a shared
 lock on the folder, so ``remove_stale_temps`` can tell a killed run's leftovers from files in
-flight.
+flight. ``Staging`` keeps a set of files hidden until every one of them is written, then
+renames them all.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -39,6 +40,64 @@ def atomic_write(path: Path, data: bytes) -> None:
     with folder_lock(path.parent):
         replace_with(path, data)
     fsync_folder(path.parent)
+
+
+class Staging:
+    """Files written as hidden temps and made visible together by ``commit``.
+
+    Leaving the ``with`` block without a commit (an error, a failed validation) deletes the
+    temps, so the targets keep their previous content. Each folder written to stays under a
+    shared lock until then: a concurrent run's sweep cannot take a temp still to be renamed.
+    """
+
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self._locked: set[Path] = set()
+        self._made: list[Path] = []  # folders that did not exist, removed again on abort
+        self._pending: list[tuple[Path, Path]] = []  # (temp, target)
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            for temp, _ in self._pending:
+                temp.unlink(missing_ok=True)
+            self._pending.clear()
+            for folder in reversed(self._made):
+                _remove_if_empty(folder)
+        finally:
+            self._stack.close()
+
+    @contextmanager
+    def open(self, target: Path) -> Iterator[BinaryIO]:
+        """A binary handle on a new temp file for ``target``; flushed to disk on close."""
+        folder = target.parent
+        if folder not in self._locked:
+            if not folder.exists():
+                folder.mkdir(parents=True)
+                self._made.append(folder)
+            self._stack.enter_context(folder_lock(folder))
+            self._locked.add(folder)
+        with _temp_file(target) as (temp, fh):
+            yield fh
+        self._pending.append((temp, target))
+
+    def commit(self) -> None:
+        """Rename every temp over its target, in the order they were written."""
+        for temp, target in self._pending:
+            os.replace(temp, target)
+        self._pending.clear()
+        self._made.clear()
+        for folder in self._locked:
+            fsync_folder(folder)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # not empty (another writer's files), or already gone
 
 
 @contextmanager
@@ -110,6 +169,7 @@ def remove_stale_temps(folder: Path) -> list[str]:
 
     Only names this module makes are touched, and only while no writer is active in the
     folder (exclusive lock), so a concurrent run's temp file in flight is never removed.
+    Never call it inside a ``Staging`` that writes to ``folder``: the lock would wait on itself.
     """
     if not folder.is_dir():
         return []

@@ -16,14 +16,12 @@ from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline import __version__, config
-from pipeline.atomic import (atomic_write, folder_lock, fsync_folder, remove_stale_temps,
-                             replace_with)
+from pipeline import __version__, atomic, config
 
 _DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
 
@@ -138,6 +136,13 @@ def validate(name: str, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
+    """The CSV file ``write_csv`` writes, as bytes."""
+    buf = io.BytesIO()
+    write_csv(df, buf)
+    return buf.getvalue()
+
+
+def write_csv(df: pd.DataFrame, fh: BinaryIO) -> None:
     """RFC 4180 CSV in UTF-8 with "\\n" row ends; fields holding a newline, quote or comma
     are quoted by the csv module.
 
@@ -147,12 +152,12 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     """
     quoting = csv.QUOTE_ALL if _has_carriage_return(df) else csv.QUOTE_MINIMAL
     if not all(isinstance(t, _CSV_DTYPES) for t in df.dtypes):
-        return df.to_csv(index=False, lineterminator="\n", quoting=quoting).encode("utf-8")
+        fh.write(df.to_csv(index=False, lineterminator="\n", quoting=quoting).encode("utf-8"))
+        return
     # What to_csv writes for these column types: each cell as the csv module writes the
     # Python value (for a float its repr, which is also the str pandas makes of it), a missing
-    # cell as "". Tested against to_csv. Rows go in slices so that only one slice's cells exist
-    # as Python objects at a time (all of them at once were most of the write stage's memory).
-    out = bytearray()
+    # cell as "". Tested against to_csv. Rows go to the file in slices, so only one slice's
+    # cells and text exist at a time: the whole file in memory was most of the write stage's.
     for start in range(0, max(len(df), 1), CSV_SLICE_ROWS):
         part = df.iloc[start:start + CSV_SLICE_ROWS]
         buf = io.StringIO()
@@ -160,8 +165,7 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
         if start == 0:
             writer.writerow(df.columns)
         writer.writerows(zip(*(part[c].to_numpy(dtype=object, na_value="") for c in df.columns)))
-        out += buf.getvalue().encode("utf-8")
-    return bytes(out)
+        fh.write(buf.getvalue().encode("utf-8"))
 
 
 _CSV_DTYPES = (pd.StringDtype, pd.Int64Dtype, pd.Float64Dtype)
@@ -176,54 +180,70 @@ def _has_carriage_return(df: pd.DataFrame) -> bool:
     return False
 
 
-def parquet_bytes(df: pd.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    df.to_parquet(buf, engine="pyarrow", index=False)
-    return buf.getvalue()
+Tables = Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]
 
 
-def write_tables(out_dir: Path, tables: Mapping[str, pd.DataFrame]) -> None:
-    """Validate every table first, then write CSV, Parquet and datapackage.json."""
-    _write_checked(out_dir, {name: validate(name, df) for name, df in tables.items()})
+def write_tables(out_dir: Path, tables: Tables) -> None:
+    """Validate and write tables (CSV, Parquet, datapackage.json); all or none appear."""
+    with atomic.Staging() as staged:
+        stage_tables(staged, out_dir, tables)
+        staged.commit()
 
 
-def _write_checked(out_dir: Path, checked: Mapping[str, pd.DataFrame]) -> None:
-    for name, df in checked.items():
-        atomic_write(out_dir / f"{name}.csv", csv_bytes(df))
-        atomic_write(out_dir / f"{name}.parquet", parquet_bytes(df))
-    atomic_write(out_dir / "datapackage.json", datapackage(list(checked)).encode("utf-8"))
+def stage_tables(staged: atomic.Staging, out_dir: Path, tables: Tables,
+                 excel_safe: bool = False) -> list[str]:
+    """Validate each table and write its files as temps of ``staged``; return the names.
+
+    ``tables`` may be (name, frame) pairs made one at a time (a generator): each frame is
+    validated, written and dropped before the next is made, so only one table is in memory.
+    A table that fails validation raises before ``staged`` is committed, so no file changes.
+    """
+    names = []
+    for name, df in tables.items() if isinstance(tables, Mapping) else tables:
+        df = validate(name, df)
+        with staged.open(out_dir / f"{name}.csv") as fh:
+            write_csv(df, fh)
+        with staged.open(out_dir / f"{name}.parquet") as fh:
+            df.to_parquet(fh, engine="pyarrow", index=False)
+        if excel_safe:
+            with staged.open(out_dir / EXCEL_DIR / f"{name}.csv") as fh:
+                fh.write(b"\xef\xbb\xbf")  # so spreadsheets read the file as UTF-8
+                write_csv(excel_safe_frame(name, df), fh)
+        names.append(name)
+        del df  # before the next pair is made
+    with staged.open(out_dir / "datapackage.json") as fh:
+        fh.write(datapackage(names).encode("utf-8"))
+    return names
 
 
-def write_dataset(out_dir: Path, tables: Mapping[str, pd.DataFrame], texts: Mapping[str, str],
+def write_dataset(out_dir: Path, tables: Tables, texts: Mapping[str, str],
                   excel_safe: bool = False) -> None:
     """Write a whole dataset so that a crash at any point leaves only complete files.
 
-    Order matters: every table is validated before anything is touched; temp files of an
-    earlier killed run are swept; new texts go first and stale texts last, so a table never
-    names a document whose text is already gone.
+    Order matters: temp files of an earlier killed run are swept; every table is validated
+    and written to hidden temp files, which become visible only once all are; new texts go
+    before the tables and stale texts last, so a table never names a document whose text is
+    already gone.
 
     Args:
         out_dir: the output folder (``extracted/``).
-        tables: table name -> frame, as built by ``frame``.
+        tables: table name -> frame, as built by ``frame``, or such pairs one at a time.
         texts: doc_id -> canonical text of every readable document.
         excel_safe: also write ``excel/<table>.csv`` (see ``excel_safe_frame``); without it,
             copies left by an earlier ``--excel-safe`` run are removed so none go stale.
     """
-    checked = {name: validate(name, df) for name, df in tables.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
     for folder in (out_dir, out_dir / "text", out_dir / EXCEL_DIR):
-        remove_stale_temps(folder)
-    write_texts(out_dir, texts, prune=False)
-    _write_checked(out_dir, checked)
-    for name, df in checked.items():
-        target = out_dir / EXCEL_DIR / f"{name}.csv"
-        if excel_safe:
-            atomic_write(target, b"\xef\xbb\xbf" + csv_bytes(excel_safe_frame(name, df)))
-        else:
-            target.unlink(missing_ok=True)
-    if not excel_safe and (out_dir / EXCEL_DIR).is_dir() and not any(
-            (out_dir / EXCEL_DIR).iterdir()):
-        (out_dir / EXCEL_DIR).rmdir()
+        atomic.remove_stale_temps(folder)
+    with atomic.Staging() as staged:
+        names = stage_tables(staged, out_dir, tables, excel_safe)
+        write_texts(out_dir, texts, prune=False)
+        staged.commit()
+    if not excel_safe:
+        for name in names:
+            (out_dir / EXCEL_DIR / f"{name}.csv").unlink(missing_ok=True)
+        if (out_dir / EXCEL_DIR).is_dir() and not any((out_dir / EXCEL_DIR).iterdir()):
+            (out_dir / EXCEL_DIR).rmdir()
     prune_texts(out_dir, texts)
 
 
@@ -272,8 +292,8 @@ TEXT_WRITERS = 8
 def write_texts(out_dir: Path, texts: Mapping[str, str], prune: bool = True) -> None:
     """Canonical texts as text/<doc_id>.txt; with ``prune``, texts of gone documents go.
 
-    Each text is written as ``atomic_write`` writes a file; the folder is locked and synced
-    once for all of them, so every rename is durable when this returns.
+    Each text is written as ``atomic.atomic_write`` writes a file; the folder is locked and
+    synced once for all of them, so every rename is durable when this returns.
     """
     folder = out_dir / "text"
     folder.mkdir(parents=True, exist_ok=True)
@@ -283,12 +303,12 @@ def write_texts(out_dir: Path, texts: Mapping[str, str], prune: bool = True) -> 
         target = folder / f"{doc_id}.txt"
         data = text.encode("utf-8")
         if not _same_bytes(target, data):
-            replace_with(target, data)
+            atomic.replace_with(target, data)
 
-    with folder_lock(folder), ThreadPoolExecutor(TEXT_WRITERS) as pool:
+    with atomic.folder_lock(folder), ThreadPoolExecutor(TEXT_WRITERS) as pool:
         for _ in pool.map(write, texts.items()):  # re-raises the first error
             pass
-    fsync_folder(folder)
+    atomic.fsync_folder(folder)
     if prune:
         prune_texts(out_dir, texts)
 
