@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
@@ -70,30 +70,29 @@ def to_cell(value: Any) -> Any:
 
 
 def frame(name: str, rows: Iterable[Mapping[str, Any] | Any]) -> pd.DataFrame:
-    """Rows (dicts or dataclass records) -> a DataFrame with the table's columns and types."""
-    cols = columns(name)
-    data = {c: _cells(values) for c, values in zip(cols, _columns(list(rows), cols))}
-    df = pd.DataFrame(data, columns=cols)
-    for f in schema(name)["fields"]:
-        df[f["name"]] = df[f["name"]].astype(_DTYPES[f["type"]])
-    return df
+    """Rows (dicts or dataclass records) -> a DataFrame with the table's columns and types.
+
+    Built a column at a time: a column's Python values (a list, then the object array pandas
+    makes of it) take several times the memory of the typed column, so only one column's
+    may exist at once.
+    """
+    rows = rows if isinstance(rows, list) else list(rows)
+    read = _reader(rows)
+    data = {f["name"]: pd.Series(_cells(read(f["name"]))).astype(_DTYPES[f["type"]])
+            for f in schema(name)["fields"]}
+    return pd.DataFrame(data, copy=False)
 
 
-def _columns(rows: list[Any], cols: list[str]) -> list[list[Any]]:
-    """The values of each column, ``None`` where a row lacks the column."""
+def _reader(rows: list[Any]) -> Callable[[str], list[Any]]:
+    """Column name -> that column's values, ``None`` where a row lacks the column."""
     kinds = {type(r) for r in rows}
     if len(kinds) == 1 and _is_record(kind := kinds.pop()):
-        # Records of one class: read the fields in C (attrgetter, then zip to turn rows into
-        # columns) instead of building a dict per row.
-        by_name: dict[str, list[Any]] = {c: [None] * len(rows) for c in cols}
-        read = [c for c in cols if c in _record_names(kind)]
-        if len(read) == 1:
-            by_name[read[0]] = [getattr(r, read[0]) for r in rows]
-        elif read:
-            by_name.update((c, list(v)) for c, v in zip(read, zip(*map(attrgetter(*read), rows))))
-        return [by_name[c] for c in cols]
+        # Records of one class: read a field of every row in C (attrgetter) instead of
+        # building a dict per row.
+        names = _record_names(kind)
+        return lambda c: list(map(attrgetter(c), rows)) if c in names else [None] * len(rows)
     records = [r if isinstance(r, Mapping) else _as_dict(r) for r in rows]
-    return [[r.get(c) for r in records] for c in cols]
+    return lambda c: [r.get(c) for r in records]
 
 
 def _is_record(kind: type) -> bool:
