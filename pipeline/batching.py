@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipeline.export import atomic_write
+from pipeline.atomic import atomic_write
 
 
 def plan(doc_ids: Sequence[str], previous: Sequence[Sequence[str]], size: int) -> list[list[str]]:

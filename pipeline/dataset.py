@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,19 +60,21 @@ def document_rows(docs: Sequence[Document], links: Mapping[str, DocLinks],
 
 def tables(docs: Sequence[Document], mentions: Sequence[Mention],
            references: Sequence[Reference], overlaps: Sequence[Overlap],
-           links: Mapping[str, DocLinks], rules_version: str) -> dict[str, pd.DataFrame]:
-    """All output tables, rows in a stable order so reruns are byte-identical."""
+           links: Mapping[str, DocLinks], rules_version: str,
+           findings: Sequence[Finding] = (), conflicts: Sequence[Conflict] = ()
+           ) -> Iterator[tuple[str, pd.DataFrame]]:
+    """All output tables as (name, frame), each made only when the previous one is taken,
+    rows in a stable order so reruns are byte-identical."""
     docs = sorted(docs, key=lambda d: d.source)
     order = {d.doc_id: i for i, d in enumerate(docs)}
-    mentions = sorted(mentions, key=lambda m: (order.get(m.doc_id, -1), m.start, m.end, m.label))
-    references = sorted(references, key=lambda r: (order.get(r.doc_id, -1), r.start, r.end))
-    overlaps = sorted(overlaps, key=lambda o: (o.doc_b, o.start_b, o.doc_a, o.start_a))
-    return {
-        "documents": export.frame("documents", document_rows(docs, links, rules_version)),
-        "mentions": export.frame("mentions", mentions),
-        "references": export.frame("references", references),
-        "overlaps": export.frame("overlaps", overlaps),
-    }
+    yield "documents", export.frame("documents", document_rows(docs, links, rules_version))
+    yield "mentions", export.frame("mentions", sorted(
+        mentions, key=lambda m: (order.get(m.doc_id, -1), m.start, m.end, m.label)))
+    yield "references", export.frame("references", sorted(
+        references, key=lambda r: (order.get(r.doc_id, -1), r.start, r.end)))
+    yield "overlaps", export.frame("overlaps", sorted(
+        overlaps, key=lambda o: (o.doc_b, o.start_b, o.doc_a, o.start_a)))
+    yield from reconcile.tables(findings, conflicts).items()
 
 
 def segments(extractions: Sequence[Extraction]) -> dict[str, attribute.Segments]:
@@ -94,8 +96,8 @@ def write(out_dir: Path, docs: Sequence[Document], mentions: Sequence[Mention],
           findings: Sequence[Finding] = (), conflicts: Sequence[Conflict] = (),
           excel_safe: bool = False) -> Summary:
     """Validate and write every table plus the canonical texts; return the run summary."""
-    out = tables(docs, mentions, references, overlaps, links or {}, rules_version)
-    out.update(reconcile.tables(findings, conflicts))
+    out = tables(docs, mentions, references, overlaps, links or {}, rules_version, findings,
+                 conflicts)
     export.write_dataset(out_dir, out, {d.doc_id: d.text for d in docs if d.status == "ok"},
                          excel_safe=excel_safe)
     errors = tuple((d.source, d.error) for d in docs if d.status == "error")

@@ -10,27 +10,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import re
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 import pandera.pandas as pa
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None
-
-from pipeline import __version__, config
+from pipeline import __version__, atomic, config
 
 _DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
 
@@ -79,30 +70,29 @@ def to_cell(value: Any) -> Any:
 
 
 def frame(name: str, rows: Iterable[Mapping[str, Any] | Any]) -> pd.DataFrame:
-    """Rows (dicts or dataclass records) -> a DataFrame with the table's columns and types."""
-    cols = columns(name)
-    data = {c: _cells(values) for c, values in zip(cols, _columns(list(rows), cols))}
-    df = pd.DataFrame(data, columns=cols)
-    for f in schema(name)["fields"]:
-        df[f["name"]] = df[f["name"]].astype(_DTYPES[f["type"]])
-    return df
+    """Rows (dicts or dataclass records) -> a DataFrame with the table's columns and types.
+
+    Built a column at a time: a column's Python values (a list, then the object array pandas
+    makes of it) take several times the memory of the typed column, so only one column's
+    may exist at once.
+    """
+    rows = rows if isinstance(rows, list) else list(rows)
+    read = _reader(rows)
+    data = {f["name"]: pd.Series(_cells(read(f["name"]))).astype(_DTYPES[f["type"]])
+            for f in schema(name)["fields"]}
+    return pd.DataFrame(data, copy=False)
 
 
-def _columns(rows: list[Any], cols: list[str]) -> list[list[Any]]:
-    """The values of each column, ``None`` where a row lacks the column."""
+def _reader(rows: list[Any]) -> Callable[[str], list[Any]]:
+    """Column name -> that column's values, ``None`` where a row lacks the column."""
     kinds = {type(r) for r in rows}
     if len(kinds) == 1 and _is_record(kind := kinds.pop()):
-        # Records of one class: read the fields in C (attrgetter, then zip to turn rows into
-        # columns) instead of building a dict per row.
-        by_name: dict[str, list[Any]] = {c: [None] * len(rows) for c in cols}
-        read = [c for c in cols if c in _record_names(kind)]
-        if len(read) == 1:
-            by_name[read[0]] = [getattr(r, read[0]) for r in rows]
-        elif read:
-            by_name.update((c, list(v)) for c, v in zip(read, zip(*map(attrgetter(*read), rows))))
-        return [by_name[c] for c in cols]
+        # Records of one class: read a field of every row in C (attrgetter) instead of
+        # building a dict per row.
+        names = _record_names(kind)
+        return lambda c: list(map(attrgetter(c), rows)) if c in names else [None] * len(rows)
     records = [r if isinstance(r, Mapping) else _as_dict(r) for r in rows]
-    return [[r.get(c) for r in records] for c in cols]
+    return lambda c: [r.get(c) for r in records]
 
 
 def _is_record(kind: type) -> bool:
@@ -144,93 +134,14 @@ def validate(name: str, df: pd.DataFrame) -> pd.DataFrame:
     return pandera_schema(name).validate(df, lazy=True)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder and a rename.
-
-    A reader, or a run killed at any instant, sees the complete old file or the complete new
-    one. The temp file is hidden (``.<name>.<random>.tmp``) and exists only while its writer
-    holds a shared lock on the folder, so ``remove_stale_temps`` can tell orphans apart.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _folder_lock(path.parent, exclusive=False):
-        _replace_with(path, data)
-    _fsync_folder(path.parent)
-
-
-def _replace_with(path: Path, data: bytes) -> None:
-    """The temp file and rename of ``atomic_write``; the caller holds the folder lock and
-    makes the rename durable (fsync of the folder) afterwards."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            # mkstemp makes the file private (0600); outputs are meant to be shared.
-            os.fchmod(fh.fileno(), 0o666 & ~_UMASK)
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _read_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
-# What atomic_write leaves behind when killed: ".<name>." + mkstemp's 8 random chars + ".tmp".
-_TEMP_NAME = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")
-
-
-@contextmanager
-def _folder_lock(folder: Path, exclusive: bool) -> Iterator[None]:
-    """flock on the folder itself: writers share it, the stale-temp sweep takes it alone."""
-    if fcntl is None:  # no flock (Windows): writes stay atomic, the sweep is unguarded
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
-def _fsync_folder(folder: Path) -> None:
-    # The rename is durable only once the folder entry is on disk (power loss, not SIGKILL).
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse fsync on a folder; the rename itself is still atomic
-    finally:
-        os.close(fd)
-
-
-def remove_stale_temps(folder: Path) -> list[str]:
-    """Delete temp files that killed writers left in ``folder``; return their names.
-
-    Only names ``atomic_write`` makes are touched, and only while no writer is active in the
-    folder (exclusive lock), so a concurrent run's temp file in flight is never removed.
-    """
-    if not folder.is_dir():
-        return []
-    removed = []
-    with _folder_lock(folder, exclusive=True):
-        for entry in os.scandir(folder):
-            if _TEMP_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
-                Path(entry.path).unlink(missing_ok=True)
-                removed.append(entry.name)
-    return sorted(removed)
-
-
 def csv_bytes(df: pd.DataFrame) -> bytes:
+    """The CSV file ``write_csv`` writes, as bytes."""
+    buf = io.BytesIO()
+    write_csv(df, buf)
+    return buf.getvalue()
+
+
+def write_csv(df: pd.DataFrame, fh: BinaryIO) -> None:
     """RFC 4180 CSV in UTF-8 with "\\n" row ends; fields holding a newline, quote or comma
     are quoted by the csv module.
 
@@ -240,12 +151,12 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     """
     quoting = csv.QUOTE_ALL if _has_carriage_return(df) else csv.QUOTE_MINIMAL
     if not all(isinstance(t, _CSV_DTYPES) for t in df.dtypes):
-        return df.to_csv(index=False, lineterminator="\n", quoting=quoting).encode("utf-8")
+        fh.write(df.to_csv(index=False, lineterminator="\n", quoting=quoting).encode("utf-8"))
+        return
     # What to_csv writes for these column types: each cell as the csv module writes the
     # Python value (for a float its repr, which is also the str pandas makes of it), a missing
-    # cell as "". Tested against to_csv. Rows go in slices so that only one slice's cells exist
-    # as Python objects at a time (all of them at once were most of the write stage's memory).
-    out = bytearray()
+    # cell as "". Tested against to_csv. Rows go to the file in slices, so only one slice's
+    # cells and text exist at a time: the whole file in memory was most of the write stage's.
     for start in range(0, max(len(df), 1), CSV_SLICE_ROWS):
         part = df.iloc[start:start + CSV_SLICE_ROWS]
         buf = io.StringIO()
@@ -253,8 +164,7 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
         if start == 0:
             writer.writerow(df.columns)
         writer.writerows(zip(*(part[c].to_numpy(dtype=object, na_value="") for c in df.columns)))
-        out += buf.getvalue().encode("utf-8")
-    return bytes(out)
+        fh.write(buf.getvalue().encode("utf-8"))
 
 
 _CSV_DTYPES = (pd.StringDtype, pd.Int64Dtype, pd.Float64Dtype)
@@ -269,54 +179,70 @@ def _has_carriage_return(df: pd.DataFrame) -> bool:
     return False
 
 
-def parquet_bytes(df: pd.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    df.to_parquet(buf, engine="pyarrow", index=False)
-    return buf.getvalue()
+Tables = Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]
 
 
-def write_tables(out_dir: Path, tables: Mapping[str, pd.DataFrame]) -> None:
-    """Validate every table first, then write CSV, Parquet and datapackage.json."""
-    _write_checked(out_dir, {name: validate(name, df) for name, df in tables.items()})
+def write_tables(out_dir: Path, tables: Tables) -> None:
+    """Validate and write tables (CSV, Parquet, datapackage.json); all or none appear."""
+    with atomic.Staging() as staged:
+        stage_tables(staged, out_dir, tables)
+        staged.commit()
 
 
-def _write_checked(out_dir: Path, checked: Mapping[str, pd.DataFrame]) -> None:
-    for name, df in checked.items():
-        atomic_write(out_dir / f"{name}.csv", csv_bytes(df))
-        atomic_write(out_dir / f"{name}.parquet", parquet_bytes(df))
-    atomic_write(out_dir / "datapackage.json", datapackage(list(checked)).encode("utf-8"))
+def stage_tables(staged: atomic.Staging, out_dir: Path, tables: Tables,
+                 excel_safe: bool = False) -> list[str]:
+    """Validate each table and write its files as temps of ``staged``; return the names.
+
+    ``tables`` may be (name, frame) pairs made one at a time (a generator): each frame is
+    validated, written and dropped before the next is made, so only one table is in memory.
+    A table that fails validation raises before ``staged`` is committed, so no file changes.
+    """
+    names = []
+    for name, df in tables.items() if isinstance(tables, Mapping) else tables:
+        df = validate(name, df)
+        with staged.open(out_dir / f"{name}.csv") as fh:
+            write_csv(df, fh)
+        with staged.open(out_dir / f"{name}.parquet") as fh:
+            df.to_parquet(fh, engine="pyarrow", index=False)
+        if excel_safe:
+            with staged.open(out_dir / EXCEL_DIR / f"{name}.csv") as fh:
+                fh.write(b"\xef\xbb\xbf")  # so spreadsheets read the file as UTF-8
+                write_csv(excel_safe_frame(name, df), fh)
+        names.append(name)
+        del df  # before the next pair is made
+    with staged.open(out_dir / "datapackage.json") as fh:
+        fh.write(datapackage(names).encode("utf-8"))
+    return names
 
 
-def write_dataset(out_dir: Path, tables: Mapping[str, pd.DataFrame], texts: Mapping[str, str],
+def write_dataset(out_dir: Path, tables: Tables, texts: Mapping[str, str],
                   excel_safe: bool = False) -> None:
     """Write a whole dataset so that a crash at any point leaves only complete files.
 
-    Order matters: every table is validated before anything is touched; temp files of an
-    earlier killed run are swept; new texts go first and stale texts last, so a table never
-    names a document whose text is already gone.
+    Order matters: temp files of an earlier killed run are swept; every table is validated
+    and written to hidden temp files, which become visible only once all are; new texts go
+    before the tables and stale texts last, so a table never names a document whose text is
+    already gone.
 
     Args:
         out_dir: the output folder (``extracted/``).
-        tables: table name -> frame, as built by ``frame``.
+        tables: table name -> frame, as built by ``frame``, or such pairs one at a time.
         texts: doc_id -> canonical text of every readable document.
         excel_safe: also write ``excel/<table>.csv`` (see ``excel_safe_frame``); without it,
             copies left by an earlier ``--excel-safe`` run are removed so none go stale.
     """
-    checked = {name: validate(name, df) for name, df in tables.items()}
     out_dir.mkdir(parents=True, exist_ok=True)
     for folder in (out_dir, out_dir / "text", out_dir / EXCEL_DIR):
-        remove_stale_temps(folder)
-    write_texts(out_dir, texts, prune=False)
-    _write_checked(out_dir, checked)
-    for name, df in checked.items():
-        target = out_dir / EXCEL_DIR / f"{name}.csv"
-        if excel_safe:
-            atomic_write(target, b"\xef\xbb\xbf" + csv_bytes(excel_safe_frame(name, df)))
-        else:
-            target.unlink(missing_ok=True)
-    if not excel_safe and (out_dir / EXCEL_DIR).is_dir() and not any(
-            (out_dir / EXCEL_DIR).iterdir()):
-        (out_dir / EXCEL_DIR).rmdir()
+        atomic.remove_stale_temps(folder)
+    with atomic.Staging() as staged:
+        names = stage_tables(staged, out_dir, tables, excel_safe)
+        write_texts(out_dir, texts, prune=False)
+        staged.commit()
+    if not excel_safe:
+        for name in names:
+            (out_dir / EXCEL_DIR / f"{name}.csv").unlink(missing_ok=True)
+        if (out_dir / EXCEL_DIR).is_dir() and not any((out_dir / EXCEL_DIR).iterdir()):
+            (out_dir / EXCEL_DIR).rmdir()
     prune_texts(out_dir, texts)
 
 
@@ -365,8 +291,8 @@ TEXT_WRITERS = 8
 def write_texts(out_dir: Path, texts: Mapping[str, str], prune: bool = True) -> None:
     """Canonical texts as text/<doc_id>.txt; with ``prune``, texts of gone documents go.
 
-    Each text is written as ``atomic_write`` writes a file; the folder is locked and synced
-    once for all of them, so every rename is durable when this returns.
+    Each text is written as ``atomic.atomic_write`` writes a file; the folder is locked and
+    synced once for all of them, so every rename is durable when this returns.
     """
     folder = out_dir / "text"
     folder.mkdir(parents=True, exist_ok=True)
@@ -376,12 +302,12 @@ def write_texts(out_dir: Path, texts: Mapping[str, str], prune: bool = True) -> 
         target = folder / f"{doc_id}.txt"
         data = text.encode("utf-8")
         if not _same_bytes(target, data):
-            _replace_with(target, data)
+            atomic.replace_with(target, data)
 
-    with _folder_lock(folder, exclusive=False), ThreadPoolExecutor(TEXT_WRITERS) as pool:
+    with atomic.folder_lock(folder), ThreadPoolExecutor(TEXT_WRITERS) as pool:
         for _ in pool.map(write, texts.items()):  # re-raises the first error
             pass
-    _fsync_folder(folder)
+    atomic.fsync_folder(folder)
     if prune:
         prune_texts(out_dir, texts)
 

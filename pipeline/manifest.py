@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pipeline.export import atomic_write
+from pipeline.atomic import atomic_write
 from pipeline.records import Document
 
 NAME = ".litx-manifest.json"

@@ -169,15 +169,15 @@ def _replaced(path: Path, inode: int) -> bool:
 
 
 def test_stale_temps_are_swept_but_foreign_files_stay(tmp_path):
-    from pipeline import export
+    from pipeline import atomic
 
     (tmp_path / "text").mkdir()
     stale = [tmp_path / ".mentions.csv.abcd1234.tmp", tmp_path / "text" / ".x.txt.zz_9zz9z.tmp"]
     keep = [tmp_path / "notes.tmp", tmp_path / ".mine.tmp", tmp_path / "mentions.csv"]
     for path in stale + keep:
         path.write_bytes(b"partial")
-    assert export.remove_stale_temps(tmp_path) == [".mentions.csv.abcd1234.tmp"]
-    assert export.remove_stale_temps(tmp_path / "text") == [".x.txt.zz_9zz9z.tmp"]
+    assert atomic.remove_stale_temps(tmp_path) == [".mentions.csv.abcd1234.tmp"]
+    assert atomic.remove_stale_temps(tmp_path / "text") == [".x.txt.zz_9zz9z.tmp"]
     assert all(p.exists() for p in keep) and not any(p.exists() for p in stale)
 
 
@@ -185,14 +185,14 @@ def test_concurrent_writers_and_sweeps_never_collide(tmp_path):
     """A sweep waits for writers in flight, so it never deletes a temp file being written."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from pipeline import export
+    from pipeline import atomic
 
     def write(i: int) -> None:
-        export.atomic_write(tmp_path / f"t{i % 3}.csv", f"a,b\n{i},{i}\n".encode())
+        atomic.atomic_write(tmp_path / f"t{i % 3}.csv", f"a,b\n{i},{i}\n".encode())
 
     with ThreadPoolExecutor(4) as pool:
         jobs = [pool.submit(write, i) for i in range(200)]
-        jobs += [pool.submit(export.remove_stale_temps, tmp_path) for _ in range(50)]
+        jobs += [pool.submit(atomic.remove_stale_temps, tmp_path) for _ in range(50)]
         for job in jobs:
             job.result()  # a swept temp file would make os.replace raise here
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t0.csv", "t1.csv", "t2.csv"]

@@ -1,11 +1,14 @@
+import gc
+import io
 import json
 import os
+import weakref
 
 import pandas as pd
 import pandera.errors
 import pytest
 
-from pipeline import export
+from pipeline import atomic, export
 from pipeline.records import Mention
 
 
@@ -36,8 +39,8 @@ def test_validation_rejects_bad_rows():
 
 def test_atomic_write_leaves_no_temp_files(tmp_path):
     target = tmp_path / "x.csv"
-    export.atomic_write(target, b"a,b\n")
-    export.atomic_write(target, b"a,b\n1,2\n")
+    atomic.atomic_write(target, b"a,b\n")
+    atomic.atomic_write(target, b"a,b\n1,2\n")
     assert target.read_bytes() == b"a,b\n1,2\n"
     assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
 
@@ -85,14 +88,70 @@ def test_write_texts_writes_each_text_once_and_only_when_changed(tmp_path):
 
 
 def test_write_texts_raises_a_failed_write_and_leaves_no_temp_file(tmp_path, monkeypatch):
-    real = export._replace_with
+    real = atomic.replace_with
 
     def failing(path, data):
         if path.name.startswith("0000000000000002"):
             raise OSError("disk full")
         real(path, data)
 
-    monkeypatch.setattr(export, "_replace_with", failing)
+    monkeypatch.setattr(atomic, "replace_with", failing)
     with pytest.raises(OSError, match="disk full"):
         export.write_texts(tmp_path, {f"{i:016x}": str(i) for i in range(6)})
     assert not [p for p in (tmp_path / "text").iterdir() if p.name.startswith(".")]
+
+
+def _files(folder):
+    """Every file below ``folder``, hidden ones included, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_streamed_files_equal_the_frame_written_in_memory(tmp_path, monkeypatch):
+    monkeypatch.setattr(export, "CSV_SLICE_ROWS", 2)  # several slices from a few rows
+    rows = [_mention(start=i, end=i + 8, sentence=f"sentence {i}, \"quoted\"") for i in range(7)]
+    df = export.frame("mentions", rows)
+    export.write_tables(tmp_path, {"mentions": df})
+    expected_parquet = io.BytesIO()
+    df.to_parquet(expected_parquet, engine="pyarrow", index=False)
+    assert (tmp_path / "mentions.parquet").read_bytes() == expected_parquet.getvalue()
+    assert (tmp_path / "mentions.csv").read_bytes() == df.to_csv(
+        index=False, lineterminator="\n").encode("utf-8")
+
+
+def test_each_table_is_made_after_the_previous_one_is_written_and_released(tmp_path):
+    made = []
+
+    def tables():
+        df = export.frame("mentions", [_mention(), _mention(start=9, end=17)])
+        # The Arrow data itself: validation returns a new frame sharing it.
+        made.append(weakref.ref(df["sentence"].array.__arrow_array__()))
+        yield "mentions", df
+        del df
+        gc.collect()
+        assert made[0]() is None  # nothing holds the written table's data any more
+        assert not (tmp_path / "mentions.csv").exists()  # staged, not yet visible
+        assert list(tmp_path.glob(".mentions.csv.*.tmp"))
+        yield "overlaps", export.frame("overlaps", [])
+
+    export.write_dataset(tmp_path, tables(), {"0123456789abcdef": "20 mg/kg, i.p."})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "datapackage.json", "mentions.csv", "mentions.parquet", "overlaps.csv",
+        "overlaps.parquet", "text"]
+
+
+def test_a_table_failing_validation_leaves_the_previous_dataset_untouched(tmp_path):
+    export.write_dataset(tmp_path, {"mentions": export.frame("mentions", [_mention()])},
+                         {"0123456789abcdef": "20 mg/kg, i.p."})
+    before = _files(tmp_path)
+
+    def tables():
+        yield "overlaps", export.frame("overlaps", [])  # valid, staged first
+        yield "mentions", export.frame("mentions", [_mention(label="DRUG")])
+
+    with pytest.raises(pandera.errors.SchemaErrors):
+        export.write_dataset(tmp_path, tables(), {"fedcba9876543210": "new text"},
+                             excel_safe=True)
+    assert _files(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["datapackage.json", "mentions.csv", "mentions.parquet", "text"])
