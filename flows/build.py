@@ -38,7 +38,9 @@ def _extract_key(context, parameters) -> str:
     return "litx-extract-" + hashlib.sha256(f"{ids}|{parameters['version']}".encode()).hexdigest()
 
 
-@task(cache_key_fn=_extract_key, persist_result=True)
+# Persisted for later runs; not also kept in Prefect's in-memory result cache, which would
+# hold every batch's records until the process ends.
+@task(cache_key_fn=_extract_key, persist_result=True, cache_result_in_memory=False)
 def extract_batch(docs: list[Document], version: str) -> list[extract.Extraction]:
     return [extract.document(d) for d in docs]
 
@@ -46,6 +48,11 @@ def extract_batch(docs: list[Document], version: str) -> list[extract.Extraction
 @task(cache_policy=NO_CACHE)
 def link_citations(extractions: list[extract.Extraction]) -> tuple[list, list]:
     return dataset.gather(extractions)
+
+
+@task(cache_policy=NO_CACHE)
+def sentence_spans(extractions: list[extract.Extraction]) -> dict:
+    return dataset.segments(extractions)
 
 
 @task(cache_policy=NO_CACHE)
@@ -61,9 +68,9 @@ def link_copies(mentions: list, result: dedupe.DedupResult, docs: list[Document]
 
 @task(cache_policy=NO_CACHE)
 def reconcile_mentions(docs: list[Document], mentions: list, references: list,
-                       extractions: list[extract.Extraction]) -> tuple:
+                       segments: dict) -> tuple:
     return reconcile.run(docs, mentions, references, config.RULES_DIR / "decisions.jsonl",
-                         dataset.segments(extractions))
+                         segments)
 
 
 @task(cache_policy=NO_CACHE)
@@ -134,10 +141,15 @@ def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted",
         extractions = _extract(docs, version)
     with _timed(timings, "link"):
         mentions, references = link_citations(quote(extractions))
+        segments = sentence_spans(quote(extractions))
+        # Only the extractions' sentences and paragraphs are used from here on; letting go of
+        # the rest frees the mention and reference records that linking replaced.
+        del extractions
         mentions = link_copies(quote(mentions), quote(overlaps), quote(docs))
     with _timed(timings, "reconcile"):
         mentions, findings, conflicts = reconcile_mentions(quote(docs), quote(mentions),
-                                                           quote(references), quote(extractions))
+                                                           quote(references), quote(segments))
+        del segments  # attribution was their last use; the write stage needs the memory
     with _timed(timings, "write"):
         summary = write_outputs(out_dir, quote(docs), quote(mentions), quote(references),
                                 quote(overlaps), quote(findings), quote(conflicts),
