@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from pipeline import (batching, config, dataset, dedupe, extract, ingest, manifest, progress,
-                      reconcile, rules, versioning)
+                      reconcile, rules, textspool, versioning)
 from pipeline.runner import local_task_runner
 from pipeline.records import Document
 
@@ -67,18 +67,25 @@ def link_copies(mentions: list, result: dedupe.DedupResult, docs: list[Document]
 
 
 @task(cache_policy=NO_CACHE)
-def reconcile_mentions(docs: list[Document], mentions: list, references: list,
-                       segments: dict) -> tuple:
-    return reconcile.run(docs, mentions, references, config.RULES_DIR / "decisions.jsonl",
-                         segments)
+def spool_texts(docs: list[Document], spool: textspool.TextSpool) -> list[Document]:
+    return spool.add(docs)
 
 
 @task(cache_policy=NO_CACHE)
-def write_outputs(out_dir: str, docs: list[Document], mentions: list, references: list,
-                  dedup: dedupe.DedupResult, findings: list, conflicts: list,
-                  rules_version: str, excel_safe: bool = False) -> dataset.Summary:
+def reconcile_mentions(docs: list[Document], spool: textspool.TextSpool, mentions: list,
+                       references: list, segments: dict) -> tuple:
+    return reconcile.run(spool.documents(docs), mentions, references,
+                         config.RULES_DIR / "decisions.jsonl", segments)
+
+
+@task(cache_policy=NO_CACHE)
+def write_outputs(out_dir: str, docs: list[Document], spool: textspool.TextSpool,
+                  mentions: list, references: list, dedup: dedupe.DedupResult, findings: list,
+                  conflicts: list, rules_version: str, excel_safe: bool = False
+                  ) -> dataset.Summary:
     return dataset.write(Path(out_dir), docs, mentions, references, dedup.overlaps,
-                         dedup.links, rules_version, findings, conflicts, excel_safe=excel_safe)
+                         dedup.links, rules_version, findings, conflicts, excel_safe=excel_safe,
+                         texts=spool)
 
 
 @contextmanager
@@ -137,22 +144,26 @@ def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted",
     # every record looking for futures, which cost more than the stages themselves.
     with _timed(timings, "dedup"):
         overlaps = find_overlaps(quote(docs))
-    with _timed(timings, "extract", bar=False):
-        extractions = _extract(docs, version)
-    with _timed(timings, "link"):
-        mentions, references = link_citations(quote(extractions))
-        segments = sentence_spans(quote(extractions))
-        # Only the extractions' sentences and paragraphs are used from here on; letting go of
-        # the rest frees the mention and reference records that linking replaced.
-        del extractions
-        mentions = link_copies(quote(mentions), quote(overlaps), quote(docs))
-    with _timed(timings, "reconcile"):
-        mentions, findings, conflicts = reconcile_mentions(quote(docs), quote(mentions),
-                                                           quote(references), quote(segments))
-        del segments  # attribution was their last use; the write stage needs the memory
-    with _timed(timings, "write"):
-        summary = write_outputs(out_dir, quote(docs), quote(mentions), quote(references),
-                                quote(overlaps), quote(findings), quote(conflicts),
-                                rules_version, excel_safe)
+    home = Path(os.environ["PREFECT_HOME"])
+    with textspool.temporary(home / "litx-spool") as spool:
+        with _timed(timings, "extract", bar=False):
+            extractions = _extract(docs, version)
+            # Later stages read one text at a time: the texts wait on disk from here on.
+            docs = spool_texts(quote(docs), quote(spool))
+        with _timed(timings, "link"):
+            mentions, references = link_citations(quote(extractions))
+            segments = sentence_spans(quote(extractions))
+            # Only the extractions' sentences and paragraphs are used from here on; letting
+            # go of the rest frees the mention and reference records that linking replaced.
+            del extractions
+            mentions = link_copies(quote(mentions), quote(overlaps), quote(docs))
+        with _timed(timings, "reconcile"):
+            mentions, findings, conflicts = reconcile_mentions(
+                quote(docs), quote(spool), quote(mentions), quote(references), quote(segments))
+            del segments  # attribution was their last use; the write stage needs the memory
+        with _timed(timings, "write"):
+            summary = write_outputs(out_dir, quote(docs), quote(spool), quote(mentions),
+                                    quote(references), quote(overlaps), quote(findings),
+                                    quote(conflicts), rules_version, excel_safe)
     manifest.record(Path(out_dir), fp, summary.to_json())
     return replace(summary, timings=timings)
