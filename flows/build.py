@@ -18,8 +18,8 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from pipeline import (batching, config, dataset, dedupe, extract, ingest, manifest, progress,
-                      reconcile, rules, textspool, versioning)
+from pipeline import (batching, config, dataset, dedupe, extract, heap, ingest, manifest,
+                      progress, reconcile, rules, textspool, versioning)
 from pipeline.runner import local_task_runner
 from pipeline.records import Document
 
@@ -90,11 +90,16 @@ def write_outputs(out_dir: str, docs: list[Document], spool: textspool.TextSpool
 
 @contextmanager
 def _timed(timings: dict[str, float], stage: str, bar: bool = True):
-    """Time ``stage``; corpus-wide stages also get a one-step bar so a long run shows them."""
+    """Time ``stage``; corpus-wide stages also get a one-step bar so a long run shows them.
+
+    What the stage let go of is handed back to the OS at its end, so the next stage's peak
+    does not stack on the heap this one left behind.
+    """
     if bar:
         progress.get().start(stage, 1)
     start = time.perf_counter()
     yield
+    heap.release()
     timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
     if bar:
         progress.get().advance(stage, 1)
