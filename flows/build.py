@@ -18,8 +18,8 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from pipeline import (batching, config, dataset, dedupe, extract, ingest, manifest, progress,
-                      reconcile, rules, versioning)
+from pipeline import (batching, config, dataset, dedupe, extract, heap, ingest, manifest,
+                      progress, reconcile, rules, textspool, versioning)
 from pipeline.runner import local_task_runner
 from pipeline.records import Document
 
@@ -41,7 +41,9 @@ def _extract_key(context, parameters) -> str:
     return "litx-extract-" + hashlib.sha256(f"{ids}|{parameters['version']}".encode()).hexdigest()
 
 
-@task(cache_key_fn=_extract_key, persist_result=True)
+# Persisted for later runs; not also kept in Prefect's in-memory result cache, which would
+# hold every batch's records until the process ends.
+@task(cache_key_fn=_extract_key, persist_result=True, cache_result_in_memory=False)
 def extract_batch(docs: list[Document], version: str) -> list[extract.Extraction]:
     return [extract.document(d) for d in docs]
 
@@ -49,6 +51,11 @@ def extract_batch(docs: list[Document], version: str) -> list[extract.Extraction
 @task(cache_policy=NO_CACHE)
 def link_citations(extractions: list[extract.Extraction]) -> tuple[list, list]:
     return dataset.gather(extractions)
+
+
+@task(cache_policy=NO_CACHE)
+def sentence_spans(extractions: list[extract.Extraction]) -> dict:
+    return dataset.segments(extractions)
 
 
 @task(cache_policy=NO_CACHE)
@@ -63,27 +70,39 @@ def link_copies(mentions: list, result: dedupe.DedupResult, docs: list[Document]
 
 
 @task(cache_policy=NO_CACHE)
-def reconcile_mentions(docs: list[Document], mentions: list, references: list,
-                       extractions: list[extract.Extraction]) -> tuple:
-    return reconcile.run(docs, mentions, references, config.RULES_DIR / "decisions.jsonl",
-                         dataset.segments(extractions))
+def spool_texts(docs: list[Document], spool: textspool.TextSpool) -> list[Document]:
+    return spool.add(docs)
 
 
 @task(cache_policy=NO_CACHE)
-def write_outputs(out_dir: str, docs: list[Document], mentions: list, references: list,
-                  dedup: dedupe.DedupResult, findings: list, conflicts: list,
-                  rules_version: str, excel_safe: bool = False) -> dataset.Summary:
+def reconcile_mentions(docs: list[Document], spool: textspool.TextSpool, mentions: list,
+                       references: list, segments: dict) -> tuple:
+    return reconcile.run(spool.documents(docs), mentions, references,
+                         config.RULES_DIR / "decisions.jsonl", segments)
+
+
+@task(cache_policy=NO_CACHE)
+def write_outputs(out_dir: str, docs: list[Document], spool: textspool.TextSpool,
+                  mentions: list, references: list, dedup: dedupe.DedupResult, findings: list,
+                  conflicts: list, rules_version: str, excel_safe: bool = False
+                  ) -> dataset.Summary:
     return dataset.write(Path(out_dir), docs, mentions, references, dedup.overlaps,
-                         dedup.links, rules_version, findings, conflicts, excel_safe=excel_safe)
+                         dedup.links, rules_version, findings, conflicts, excel_safe=excel_safe,
+                         texts=spool)
 
 
 @contextmanager
 def _timed(timings: dict[str, float], stage: str, bar: bool = True):
-    """Time ``stage``; corpus-wide stages also get a one-step bar so a long run shows them."""
+    """Time ``stage``; corpus-wide stages also get a one-step bar so a long run shows them.
+
+    What the stage let go of is handed back to the OS at its end, so the next stage's peak
+    does not stack on the heap this one left behind.
+    """
     if bar:
         progress.get().start(stage, 1)
     start = time.perf_counter()
     yield
+    heap.release()
     timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
     if bar:
         progress.get().advance(stage, 1)
@@ -134,17 +153,26 @@ def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted",
     # every record looking for futures, which cost more than the stages themselves.
     with _timed(timings, "dedup"):
         overlaps = find_overlaps(quote(docs))
-    with _timed(timings, "extract", bar=False):
-        extractions = _extract(docs, version, batch_docs)
-    with _timed(timings, "link"):
-        mentions, references = link_citations(quote(extractions))
-        mentions = link_copies(quote(mentions), quote(overlaps), quote(docs))
-    with _timed(timings, "reconcile"):
-        mentions, findings, conflicts = reconcile_mentions(quote(docs), quote(mentions),
-                                                           quote(references), quote(extractions))
-    with _timed(timings, "write"):
-        summary = write_outputs(out_dir, quote(docs), quote(mentions), quote(references),
-                                quote(overlaps), quote(findings), quote(conflicts),
-                                rules_version, excel_safe)
+    home = Path(os.environ["PREFECT_HOME"])
+    with textspool.temporary(home / "litx-spool") as spool:
+        with _timed(timings, "extract", bar=False):
+            extractions = _extract(docs, version, batch_docs)
+            # Later stages read one text at a time: the texts wait on disk from here on.
+            docs = spool_texts(quote(docs), quote(spool))
+        with _timed(timings, "link"):
+            mentions, references = link_citations(quote(extractions))
+            segments = sentence_spans(quote(extractions))
+            # Only the extractions' sentences and paragraphs are used from here on; letting
+            # go of the rest frees the mention and reference records that linking replaced.
+            del extractions
+            mentions = link_copies(quote(mentions), quote(overlaps), quote(docs))
+        with _timed(timings, "reconcile"):
+            mentions, findings, conflicts = reconcile_mentions(
+                quote(docs), quote(spool), quote(mentions), quote(references), quote(segments))
+            del segments  # attribution was their last use; the write stage needs the memory
+        with _timed(timings, "write"):
+            summary = write_outputs(out_dir, quote(docs), quote(spool), quote(mentions),
+                                    quote(references), quote(overlaps), quote(findings),
+                                    quote(conflicts), rules_version, excel_safe)
     manifest.record(Path(out_dir), fp, summary.to_json())
     return replace(summary, timings=timings)

@@ -130,14 +130,7 @@ def replace_with(path: Path, data: bytes) -> None:
 
 
 @contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
-    """The shared lock writers hold on a folder while their temp files exist."""
-    with _folder_lock(folder, exclusive=False):
-        yield
-
-
-@contextmanager
-def _folder_lock(folder: Path, exclusive: bool) -> Iterator[None]:
+def folder_lock(folder: Path, exclusive: bool = False) -> Iterator[None]:
     """flock on the folder itself: writers share it, the stale-temp sweep takes it alone."""
     if fcntl is None:  # no flock (Windows): writes stay atomic, the sweep is unguarded
         yield
@@ -174,7 +167,7 @@ def remove_stale_temps(folder: Path) -> list[str]:
     if not folder.is_dir():
         return []
     removed = []
-    with _folder_lock(folder, exclusive=True):
+    with folder_lock(folder, exclusive=True):
         for entry in os.scandir(folder):
             if _TEMP_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
                 Path(entry.path).unlink(missing_ok=True)

@@ -29,7 +29,7 @@ Narrative author-year mentions the citation stage did not find are detected from
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
@@ -141,13 +141,14 @@ def _in_sentence(m: Mention, found: list[Anchor]) -> tuple[str | None, str]:
     return (chosen.key, rule) if chosen.key else (None, "ambiguous")
 
 
-def attribute(docs: Sequence[Document], mentions: Sequence[Mention],
+def attribute(docs: Iterable[Document], mentions: Sequence[Mention],
               references: Sequence[Reference],
               segments: Mapping[str, Segments] | None = None) -> list[Mention]:
     """Attribute every numeric mention; add narrative author-year citations found in the text.
 
     Args:
-        docs: the documents (canonical text gives sentences and paragraphs).
+        docs: the documents (canonical text gives sentences and paragraphs), read once in
+            order, so a generator may load each text only when its turn comes.
         mentions: all mentions of all documents (CITATION ones carry ``study_key``).
         references: reference entries of all documents (for surnames, years and ``ref_ids``).
         segments: doc_id -> the document's ``Segments``, where the caller already has them

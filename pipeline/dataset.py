@@ -44,13 +44,14 @@ class Summary:
 
 
 def document_rows(docs: Sequence[Document], links: Mapping[str, DocLinks],
-                  rules_version: str) -> list[dict]:
+                  rules_version: str, texts: Mapping[str, str]) -> list[dict]:
     rows = []
     for d in docs:
         link = links.get(d.doc_id, DocLinks(d.doc_id))
         rows.append({
             "doc_id": d.doc_id, "source": d.source, "media_type": d.media_type,
-            "encoding": d.encoding or None, "n_bytes": d.n_bytes, "n_chars": len(d.text),
+            "encoding": d.encoding or None, "n_bytes": d.n_bytes,
+            "n_chars": len(texts.get(d.doc_id, d.text)),
             "n_pages": d.n_pages, "status": d.status, "error": d.error or None,
             "duplicate_of": link.duplicate_of, "contained_in": link.contained_in,
             "overlap_fraction": round(link.overlap_fraction, 4), "rules_version": rules_version,
@@ -58,7 +59,7 @@ def document_rows(docs: Sequence[Document], links: Mapping[str, DocLinks],
     return rows
 
 
-def tables(docs: Sequence[Document], mentions: Sequence[Mention],
+def tables(docs: Sequence[Document], texts: Mapping[str, str], mentions: Sequence[Mention],
            references: Sequence[Reference], overlaps: Sequence[Overlap],
            links: Mapping[str, DocLinks], rules_version: str,
            findings: Sequence[Finding] = (), conflicts: Sequence[Conflict] = ()
@@ -67,7 +68,8 @@ def tables(docs: Sequence[Document], mentions: Sequence[Mention],
     rows in a stable order so reruns are byte-identical."""
     docs = sorted(docs, key=lambda d: d.source)
     order = {d.doc_id: i for i, d in enumerate(docs)}
-    yield "documents", export.frame("documents", document_rows(docs, links, rules_version))
+    yield "documents", export.frame("documents",
+                                    document_rows(docs, links, rules_version, texts))
     yield "mentions", export.frame("mentions", sorted(
         mentions, key=lambda m: (order.get(m.doc_id, -1), m.start, m.end, m.label)))
     yield "references", export.frame("references", sorted(
@@ -94,12 +96,17 @@ def write(out_dir: Path, docs: Sequence[Document], mentions: Sequence[Mention],
           references: Sequence[Reference], overlaps: Sequence[Overlap] = (),
           links: Mapping[str, DocLinks] | None = None, rules_version: str = "",
           findings: Sequence[Finding] = (), conflicts: Sequence[Conflict] = (),
-          excel_safe: bool = False) -> Summary:
-    """Validate and write every table plus the canonical texts; return the run summary."""
-    out = tables(docs, mentions, references, overlaps, links or {}, rules_version, findings,
-                 conflicts)
-    export.write_dataset(out_dir, out, {d.doc_id: d.text for d in docs if d.status == "ok"},
-                         excel_safe=excel_safe)
+          excel_safe: bool = False, texts: Mapping[str, str] | None = None) -> Summary:
+    """Validate and write every table plus the canonical texts; return the run summary.
+
+    ``texts`` (doc_id -> canonical text, e.g. a ``textspool.TextSpool``) stands in for the
+    texts of documents that travel without them; by default the documents' own are written.
+    """
+    if texts is None:
+        texts = {d.doc_id: d.text for d in docs if d.status == "ok"}
+    out = tables(docs, texts, mentions, references, overlaps, links or {}, rules_version,
+                 findings, conflicts)
+    export.write_dataset(out_dir, out, texts, excel_safe=excel_safe)
     errors = tuple((d.source, d.error) for d in docs if d.status == "error")
     return Summary(len(docs), len(errors), errors,
                    dict(sorted(Counter(m.label for m in mentions).items())),

@@ -297,15 +297,16 @@ def write_texts(out_dir: Path, texts: Mapping[str, str], prune: bool = True) -> 
     folder = out_dir / "text"
     folder.mkdir(parents=True, exist_ok=True)
 
-    def write(item: tuple[str, str]) -> None:
-        doc_id, text = item
+    def write(doc_id: str) -> None:
         target = folder / f"{doc_id}.txt"
-        data = text.encode("utf-8")
+        # Looked up here, not handed to the pool: texts may be read from disk on access
+        # (textspool), and the pool takes all its arguments at once.
+        data = texts[doc_id].encode("utf-8")
         if not _same_bytes(target, data):
             atomic.replace_with(target, data)
 
     with atomic.folder_lock(folder), ThreadPoolExecutor(TEXT_WRITERS) as pool:
-        for _ in pool.map(write, texts.items()):  # re-raises the first error
+        for _ in pool.map(write, list(texts)):  # re-raises the first error
             pass
     atomic.fsync_folder(folder)
     if prune:

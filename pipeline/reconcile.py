@@ -9,7 +9,7 @@ The rules themselves live in ``attribute``, ``authoryear``, ``findings``, ``conf
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from functools import cache
 from pathlib import Path
@@ -23,14 +23,15 @@ OPEN_STATUSES = ("open", "reopened")
 KIND_ORDER = ("value_mismatch", "rounding", "internal", "year_mismatch", "name_variant")
 
 
-def run(docs: Sequence[Document], mentions: Sequence[Mention], references: Sequence[Reference],
+def run(docs: Iterable[Document], mentions: Sequence[Mention], references: Sequence[Reference],
         decisions_path: Path | None = None,
         segments: Mapping[str, attribute.Segments] | None = None
         ) -> tuple[list[Mention], list[Finding], list[Conflict]]:
     """Attribute, reconcile and apply curator decisions.
 
     Args:
-        docs: every document of the run (canonical text for sentences and paragraphs).
+        docs: every document of the run (canonical text for sentences and paragraphs), read
+            once in order: a generator may load each text only when its turn comes.
         mentions: every mention, after citation linking and dedup (``copy_of``).
         references: every reference entry, with ``study_key``.
         decisions_path: ``rules/decisions.jsonl``; ``None`` or a missing file means none.
