@@ -48,9 +48,12 @@ def extract_batch(docs: list[Document], version: str) -> list[extract.Extraction
     return [extract.document(d) for d in docs]
 
 
+# One task returning a tuple: Prefect records every item of a list a task returns (an entry
+# per mention in a flow-long table), but only the top level of a tuple.
 @task(cache_policy=NO_CACHE)
-def link_citations(extractions: list[extract.Extraction]) -> tuple[list, list]:
-    return dataset.gather(extractions)
+def link_records(extractions: list[extract.Extraction], overlaps: dedupe.DedupResult,
+                 docs: list[Document]) -> tuple[list, list]:
+    return dataset.link(extractions, overlaps, docs)
 
 
 @task(cache_policy=NO_CACHE)
@@ -62,11 +65,6 @@ def sentence_spans(extractions: list[extract.Extraction]) -> dict:
 def find_overlaps(docs: list[Document]) -> dedupe.DedupResult:
     # Signatures are cached by content hash next to Prefect's own results.
     return dedupe.find_overlaps(docs, Path(os.environ["PREFECT_HOME"]) / "litx-dedup")
-
-
-@task(cache_policy=NO_CACHE)
-def link_copies(mentions: list, result: dedupe.DedupResult, docs: list[Document]) -> list:
-    return dedupe.link_copies(mentions, result, {d.doc_id: d for d in docs})
 
 
 @task(cache_policy=NO_CACHE)
@@ -160,12 +158,12 @@ def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted",
             # Later stages read one text at a time: the texts wait on disk from here on.
             docs = spool_texts(quote(docs), quote(spool))
         with _timed(timings, "link"):
-            mentions, references = link_citations(quote(extractions))
+            mentions, references = link_records(quote(extractions), quote(overlaps),
+                                                quote(docs))
             segments = sentence_spans(quote(extractions))
             # Only the extractions' sentences and paragraphs are used from here on; letting
             # go of the rest frees the mention and reference records that linking replaced.
             del extractions
-            mentions = link_copies(quote(mentions), quote(overlaps), quote(docs))
         with _timed(timings, "reconcile"):
             mentions, findings, conflicts = reconcile_mentions(
                 quote(docs), quote(spool), quote(mentions), quote(references), quote(segments))

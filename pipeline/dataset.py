@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import attribute, citelink, export, reconcile
+from pipeline import attribute, citelink, dedupe, export, reconcile
 from pipeline.extract import Extraction
 from pipeline.records import Conflict, DocLinks, Document, Finding, Mention, Overlap, Reference
 
@@ -85,11 +85,14 @@ def segments(extractions: Sequence[Extraction]) -> dict[str, attribute.Segments]
             for x in extractions if x.sentences or x.paragraphs}
 
 
-def gather(extractions: Sequence[Extraction]) -> tuple[list[Mention], list[Reference]]:
-    """All documents' mentions and references, citations linked across the corpus."""
+def link(extractions: Sequence[Extraction], dedup: dedupe.DedupResult,
+         docs: Sequence[Document]) -> tuple[list[Mention], list[Reference]]:
+    """All documents' mentions and references, citations linked across the corpus and
+    mentions in copied passages linked to their originals (``copy_of``)."""
     mentions = [m for x in extractions for m in x.mentions]
     references = [r for x in extractions for r in x.references]
-    return citelink.link(mentions, references)
+    mentions, references = citelink.link(mentions, references)
+    return dedupe.link_copies(mentions, dedup, {d.doc_id: d for d in docs}), references
 
 
 def write(out_dir: Path, docs: Sequence[Document], mentions: Sequence[Mention],

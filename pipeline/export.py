@@ -78,7 +78,7 @@ def frame(name: str, rows: Iterable[Mapping[str, Any] | Any]) -> pd.DataFrame:
     """
     rows = rows if isinstance(rows, list) else list(rows)
     read = _reader(rows)
-    data = {f["name"]: pd.Series(_cells(read(f["name"]))).astype(_DTYPES[f["type"]])
+    data = {f["name"]: pd.array(_cells(read(f["name"])), dtype=_DTYPES[f["type"]])
             for f in schema(name)["fields"]}
     return pd.DataFrame(data, copy=False)
 

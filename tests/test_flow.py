@@ -4,6 +4,7 @@ import filecmp
 import shutil
 
 import pandas as pd
+import pytest
 
 from conftest import RAW, ROOT, read_text_exact
 from flows.build import build_dataset
@@ -75,3 +76,31 @@ def test_bad_file_is_an_error_row_and_others_survive(prefect_harness, tmp_path):
     assert summary.n_errors == 2
     mentions = pd.read_csv(out / "mentions.csv")
     assert mentions["source"].nunique() >= 4
+
+
+def test_a_run_whose_last_table_fails_validation_changes_no_output(prefect_harness, seed_run,
+                                                                    tmp_path, monkeypatch):
+    import pandera.errors
+
+    from pipeline import export
+
+    out = tmp_path / "out"
+    shutil.copytree(seed_run, out)
+    before = {p.relative_to(out).as_posix(): p.read_bytes()
+              for p in sorted(out.rglob("*")) if p.is_file()}
+    corpus = tmp_path / "raw"
+    shutil.copytree(RAW, corpus)
+    (corpus / "new.txt").write_text("Fifty rats received 20 mg/kg ketamine (Smith et al., 2001).\n")
+    real = export.validate
+
+    def failing(name, df):
+        if name == "conflicts":  # the last table: every other one is already staged
+            return real(name, df.rename(columns={"kind": "sort"}))  # fails even when empty
+        return real(name, df)
+
+    monkeypatch.setattr(export, "validate", failing)
+    with pytest.raises(pandera.errors.SchemaErrors):
+        build_dataset(str(corpus), str(out))
+    after = {p.relative_to(out).as_posix(): p.read_bytes()
+             for p in sorted(out.rglob("*")) if p.is_file()}
+    assert after == before  # no table, text or temp file changed or appeared
