@@ -16,11 +16,12 @@ from functools import lru_cache
 
 from pipeline import (abbreviations, citelink, context, nlp, normalize, rules, segment, spans,
                       values)
-from pipeline.records import Document, Mention, Reference
+from pipeline.records import Document, Mention, Reference, pickled_by_fields
 
 BATCH_SIZE = 256
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Extraction:
     """What one document yields; cached per (document, rules version)."""

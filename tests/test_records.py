@@ -1,12 +1,18 @@
-"""records.replaced: the fast dataclasses.replace every stage uses through ``with_``."""
+"""records.replaced (the fast dataclasses.replace every stage uses through ``with_``) and
+records.pickled_by_fields (how records travel to Prefect's cache and Dask workers)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import pickle
+from dataclasses import dataclass, field, fields, replace
+
+import cloudpickle
 
 import pytest
 
-from pipeline.records import Conflict, Finding, Mention, replaced
+from pipeline.extract import Extraction
+from pipeline.records import (Conflict, DocLinks, Document, Finding, Layout, Mention, Overlap,
+                              Reference, pickled_by_fields, replaced)
 
 
 def test_replaced_equals_dataclasses_replace():
@@ -38,3 +44,42 @@ def test_replaced_leaves_non_init_fields_to_replace():
     assert replaced(_Derived(1), a=2) == _Derived(2)
     with pytest.raises(ValueError):
         replaced(_Derived(1), b=3)  # dataclasses.replace refuses init=False fields
+
+
+def _every_field_set() -> list[object]:
+    m = Mention("d", "a.txt", "DOSE", 3, 9, "2 mg/kg", "s", "r", "v", value=2.0, low=1.0,
+                high=3.0, unit="mg/kg", qualifier="approx", route="iv", drug="ketamine",
+                population="adults", group="arm", measure="abstinence", style="numeric",
+                authors=("Krupitsky",), year="2002", year_suffix="a", ref_numbers=(4,),
+                ref_ids=("r1",), study_key="krupitsky_2002", name_variant="Krupitski",
+                attribution="sentence", copy_of="m0", page=2, bbox=(1.0, 2.0, 3.0, 4.0))
+    ref = Reference("d", "a.txt", 10, 40, "4. Krupitsky E. 2002.", "4", ("Krupitsky",), "2002",
+                    "a", "Ketamine", "J Subst", "22", "3", "101", "110", "10.1/x",
+                    "krupitsky_2002", "v", 3, (5.0, 6.0, 7.0, 8.0))
+    layout = Layout((0, 5), ((1, 0.0, 1.0, 2.0, 3.0), None))
+    doc = Document("d" * 16, "a.pdf", "text", "application/pdf", "utf-8", 4, layout=layout)
+    return [m, ref, layout, doc, Extraction("d", (m,), (ref,), ((0, 4),), ((0, 4),)),
+            Document("e" * 16, "b.bin", "", status="error", error="binary file")]
+
+
+@pytest.mark.parametrize("dumps", [pickle.dumps, cloudpickle.dumps])
+def test_records_survive_pickling_field_for_field(dumps):
+    for record in _every_field_set():
+        back = pickle.loads(dumps(record))
+        assert type(back) is type(record) and back == record
+        assert [getattr(back, f.name) for f in fields(record)] == [
+            getattr(record, f.name) for f in fields(record)]
+
+
+def test_records_pickle_as_constructor_and_values():
+    # The fast path: no per-field Python loop from dataclasses on either side.
+    m = _every_field_set()[0]
+    rebuild, args = m.__reduce__()
+    assert rebuild is Mention and args == tuple(getattr(m, f.name) for f in fields(m))
+    for cls in (Reference, Overlap, DocLinks, Finding, Conflict, Extraction):
+        assert "__reduce__" in vars(cls)
+
+
+def test_a_class_whose_fields_are_not_its_constructor_keeps_default_pickling():
+    assert "__reduce__" not in vars(pickled_by_fields(_Derived))
+    assert pickle.loads(pickle.dumps(_Derived(5))) == _Derived(5)
