@@ -69,8 +69,9 @@ def test_the_flow_holds_no_texts_or_extractions_while_writing(prefect_harness, t
 
     def write(out_dir, docs, *args, **kw):
         # Prefect's task futures sit in reference cycles (a future and its done-callback), so
-        # what they held goes only when the cycle collector runs; and gc.collect() does nothing
-        # while one of Prefect's threads is collecting. So: collect, look, and retry briefly.
+        # what they held goes only when the cycle collector runs. A gc.collect() here has
+        # returned 0 with a freed batch still listed and no referrer to it, most likely
+        # while another thread's collection was under way: collect, look, retry briefly.
         ids = {d.doc_id for d in docs}
         for _ in range(100):
             gc.collect()
