@@ -2,15 +2,15 @@
 
 No trained model is needed or fetched. ``get()`` builds one pipeline per thread, because a
 ``Language`` must not be shared across threads or shipped between processes. Extraction uses
-``matcher()``: the same rules and tokenizer, with a Matcher per sentence that holds only the
-rules that could match it, run on the stretches around those rules' anchors.
+``matcher()``: the same rules and tokenizer; each sentence is matched only by the rules that
+could match it, on the stretches around those rules' anchors, and the stretches of all sentences
+needing the same rules are tokenized and matched as one Doc.
 """
 
 from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from collections.abc import Iterator
 from pathlib import Path
 
 import spacy
@@ -22,6 +22,7 @@ from pipeline import anchors, config, rules
 
 SPANS_KEY = "facts"
 _JOIN = "\n\n"  # whitespace only: its own token, and no chunk around it changes
+_DOC_CHARS = 20_000
 _local = threading.local()
 
 
@@ -85,7 +86,7 @@ def _tune_tokenizer(nlp: Language, r: rules.Rules) -> None:
 
 
 class RuleMatcher:
-    """The span rules as per-sentence Matchers holding only the rules that could match.
+    """The span rules as Matchers holding only the rules that could match a sentence.
 
     Gives the same spans as the pipeline's SpanRuler (``pipeline.anchors`` explains why),
     for a fraction of the Matcher's time.
@@ -103,45 +104,48 @@ class RuleMatcher:
                        for p in patterns]
 
     def spans(self, texts: list[str], batch_size: int = 256
-              ) -> Iterator[list[tuple[str, str, int, int]]]:
+              ) -> list[list[tuple[str, str, int, int]]]:
         """(label, rule id, start char, end char) of every match, per text, sorted as the
         SpanRuler sorts its spans."""
-        plans = []
-        for text in texts:
+        # Stretches of all texts that need the same rules share a Doc, joined by a blank-line
+        # token: a Doc and a Matcher call have a fixed cost that one-Doc-per-sentence paid
+        # ~14,000 times per 400 documents. A match across a join is in no stretch, so it is
+        # dropped below; _DOC_CHARS bounds a Doc's size on huge inputs.
+        plan: list[tuple[tuple[int, ...], list[tuple[int, int, int]]]] = []
+        open_runs: dict[tuple[int, ...], tuple[list[tuple[int, int, int]], list[int]]] = {}
+        for t, text in enumerate(texts):
             lowered = text.lower()
             words = anchors.words_of(lowered)
             chosen = tuple(k for k, g in enumerate(self.groups) if g.could_match(words, lowered))
-            stretches = (anchors.windows(text, lowered, words, [self.groups[k] for k in chosen])
-                         if chosen else [])
-            plans.append((chosen, stretches))
-        # One Doc per sentence, its stretches joined by a blank-line token: a Doc has a fixed
-        # cost, and a match across the join is not in the sentence, so it is dropped below.
-        joined = (_JOIN.join(text[a:b] for a, b in stretches)
-                  for text, (_, stretches) in zip(texts, plans) if stretches)
-        docs = self.nlp.tokenizer.pipe(joined, batch_size=batch_size)
-        for chosen, stretches in plans:
-            if not stretches:
-                yield []
+            if not chosen:
                 continue
-            doc = next(docs)
+            for a, b in anchors.windows(text, lowered, words, [self.groups[k] for k in chosen]):
+                run, size = open_runs.get(chosen, (None, None))
+                if run is None or (run and size[0] + b - a > _DOC_CHARS):
+                    run, size = open_runs[chosen] = [], [0]
+                    plan.append((chosen, run))
+                run.append((t, a, b))
+                size[0] += b - a
+        joined = (_JOIN.join(texts[t][a:b] for t, a, b in run) for _, run in plan)
+        found: list[set] = [set() for _ in texts]
+        for (chosen, run), doc in zip(plan, self.nlp.tokenizer.pipe(joined, batch_size=batch_size)):
             starts, at = [], 0  # where each stretch begins in the joined text
-            for a, b in stretches:
+            for _, a, b in run:
                 starts.append(at)
                 at += b - a + len(_JOIN)
-            found = set()
             for m, s, e in self._matcher(chosen)(doc):
                 if s == e:
                     continue
-                span = doc[s:e]
-                k = bisect_right(starts, span.start_char) - 1
-                a, b = stretches[k]
+                first, last = doc[s], doc[e - 1]
+                start, end = first.idx, last.idx + len(last)
+                k = bisect_right(starts, start) - 1
+                t, a, b = run[k]
                 # A rule's anchors all have their own stretch, so no match should cross a
-                # join; the check keeps a span that is not in the sentence out regardless.
-                if span.end_char - starts[k] <= b - a:
+                # join; the check keeps a span that is not in the text out regardless.
+                if end - starts[k] <= b - a:
                     shift = a - starts[k]
-                    found.add((span.start_char + shift, span.end_char + shift,
-                               *self._order[self._rule_of[m]]))
-            yield [(label, rule, a, b) for a, b, _, _, label, rule in sorted(found)]
+                    found[t].add((start + shift, end + shift, *self._order[self._rule_of[m]]))
+        return [[(label, rule, a, b) for a, b, _, _, label, rule in sorted(f)] for f in found]
 
     def _matcher(self, chosen: tuple[int, ...]) -> Matcher:
         matcher = self._matchers.get(chosen)

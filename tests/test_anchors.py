@@ -21,7 +21,8 @@ def _sentences(text):
 
 
 def _assert_same(texts):
-    got = list(nlp.matcher().spans(texts))
+    got = nlp.matcher().spans(texts)
+    assert len(got) == len(texts)
     want = _ruler_spans(texts)
     for text, g, w in zip(texts, got, want):
         assert g == w, text
@@ -30,6 +31,15 @@ def _assert_same(texts):
 
 def test_every_sentence_of_the_seeds_gets_the_ruler_spans():
     texts = [s for p in ingest.list_inputs(RAW) for s in _sentences(ingest.read(p, RAW).text)]
+    assert _assert_same(texts) > 50
+
+
+def test_small_docs_of_joined_stretches_give_the_same_spans(monkeypatch):
+    # Stretches are cut into Docs of at most _DOC_CHARS: at 40 nearly every stretch is a Doc.
+    texts = [s for p in ingest.list_inputs(RAW) for s in _sentences(ingest.read(p, RAW).text)]
+    whole = nlp.matcher().spans(texts)
+    monkeypatch.setattr(nlp, "_DOC_CHARS", 40)
+    assert nlp.matcher().spans(texts) == whole
     assert _assert_same(texts) > 50
 
 
