@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import warnings
+from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -17,6 +18,7 @@ from spacy.language import Language
 
 # "(KET)", "(MK-801;" : a short form in brackets, starting with a letter, with a capital.
 _SHORT_FORM = re.compile(r"\(\s*(?=[^)]{0,10}[A-Z])[A-Za-z][\w-]{0,9}\s*[);,]")
+_OPEN = re.compile(r"\(")
 _local = threading.local()
 # The detector's global matcher is empty until it has seen a short form (spaCy's W036). The
 # filter is also process-wide: catch_warnings() around the call is not thread-safe, and
@@ -44,14 +46,26 @@ def drug_aliases(text: str, sentences: Iterable[tuple[int, int]],
 
     Args:
         text: the analysis view of the document.
-        sentences: (start, end) spans of ``text`` worth checking.
+        sentences: (start, end) spans of ``text`` worth checking, sorted and not overlapping.
         drugs: lower-case drug names (rules/lexicons/drugs.txt).
     """
     named = _names(drugs)
+    spans = list(sentences)
+    starts = [s for s, _ in spans]
     # Only where a listed drug stands just before the bracket can the long form name a drug.
-    chosen = [text[s:e] for s, e in sentences
-              if any(named.search(text, max(s, m.start() - _LONG_FORM_REACH), m.start())
-                     for m in _SHORT_FORM.finditer(text, s, e))]
+    # A short form holds one "(" and opens with it, so trying each "(" in its sentence finds
+    # what a scan of every sentence would, without a Python call per sentence.
+    chosen_at: set[int] = set()
+    for p in _OPEN.finditer(text):
+        at = p.start()
+        k = bisect_right(starts, at) - 1
+        if k < 0 or k in chosen_at:
+            continue
+        s, e = spans[k]
+        if (at < e and _SHORT_FORM.match(text, at, e)
+                and named.search(text, max(s, at - _LONG_FORM_REACH), at)):
+            chosen_at.add(k)
+    chosen = [text[spans[k][0]:spans[k][1]] for k in sorted(chosen_at)]
     if not chosen:
         return {}
     aliases: dict[str, str] = {}

@@ -128,7 +128,6 @@ def _context_fields(label: str, sentence: str, start: int, end: int, r: rules.Ru
 class _Scan:
     """What makes a sentence worth tokenizing, from the rule lexicons."""
 
-    marks: re.Pattern[str]  # "%", "n = 3", "one in 20": enough on their own
     units: frozenset[str]  # unit words: a dose or percentage with a digit in the sentence
     strong: frozenset[str]  # words that alone may start a match (fractions)
     people: frozenset[str]  # population nouns: need a number in the same sentence
@@ -140,11 +139,33 @@ class _Scan:
 def _candidate_scan(version: str) -> _Scan:
     r = rules.load()
     units = set(r.lexicon("mass_units")) | {"per", "percent", "pct"}
-    return _Scan(re.compile(r"%|[nN]\s*[=¼]\s*\d|[Oo]ne in \d"), frozenset(units),
+    return _Scan(frozenset(units),
                  r.lexicon("fraction_words"), r.lexicon("population"),
                  frozenset(r.table("number_words")),
                  frozenset(units) | r.lexicon("fraction_words") | r.lexicon("population")
                  | frozenset(r.table("number_words")))
+
+
+# What makes a sentence a candidate on its own: "%", "n = 3", "One in 20". MARKS says it in
+# one regex, but its branches open with "n" and "o", so the engine stops at every such letter;
+# mark_starts finds the same starts from rare anchors ("%", "=", "ne in "), ~10x faster.
+MARKS = re.compile(r"%|[nN]\s*[=¼]\s*\d|[Oo]ne in \d")
+_PERCENT = re.compile("%")
+_EQUALS = re.compile(r"[=¼]\s*\d")
+_ONE_IN = re.compile(r"ne in \d")
+
+
+def mark_starts(text: str) -> list[int]:
+    """The starts of ``MARKS.finditer(text)``, sorted."""
+    out = [m.start() for m in _PERCENT.finditer(text)]
+    for m in _EQUALS.finditer(text):
+        i = m.start()
+        while i and text[i - 1].isspace():
+            i -= 1
+        if i and text[i - 1] in "nN":
+            out.append(i - 1)
+    out += [m.start() - 1 for m in _ONE_IN.finditer(text) if m.start() and text[m.start() - 1] in "Oo"]
+    return sorted(out)
 
 
 # ASCII letters stay (folded to lower case), every other byte becomes a space. Encoding with
@@ -160,7 +181,7 @@ def _candidate_sentences(text: str, sents: list[tuple[int, int]],
     A bare digit (a year, a page) is not enough: a sentence needs a percent sign, "n =",
     a fraction word, or a number (digits or words) with a unit word or a population noun.
     """
-    marks = [m.start() for m in scan.marks.finditer(text)]
+    marks = mark_starts(text)
     clean = text.encode("ascii", "replace").translate(_LETTERS_ONLY).decode("ascii")
     out = []
     for s, e in sents:

@@ -4,6 +4,8 @@ from collections import Counter
 from functools import lru_cache
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import RAW
 from pipeline import extract, ingest
@@ -118,3 +120,17 @@ def test_mentions_of_one_sentence_share_its_string():
     for m in mentions:
         assert first.setdefault(m.sentence, m.sentence) is m.sentence
     assert len(first) < len(mentions)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["n", "N", "O", "o", "ne in ", " ", "\t", "\x1c", "=", "¼", "5",
+                                  "%", "x", "One in 2"]), max_size=12).map("".join))
+def test_mark_starts_are_the_marks_regex_starts(text):
+    assert extract.mark_starts(text) == [m.start() for m in extract.MARKS.finditer(text)]
+
+
+def test_mark_starts_on_the_seeds():
+    texts = [ingest.read(p, RAW).text for p in ingest.list_inputs(RAW)]
+    found = [extract.mark_starts(t) for t in texts]
+    assert found == [[m.start() for m in extract.MARKS.finditer(t)] for t in texts]
+    assert sum(map(len, found)) > 20
