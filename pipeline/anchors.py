@@ -21,9 +21,9 @@ about half of the candidate sentences' characters, so half the tokenizing and ma
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 # Words and signs in most sentences: an anchor made of these is chosen only as a last resort.
@@ -87,27 +87,35 @@ def windows(text: str, lowered: str, words: frozenset[str] | set[str],
     """Character spans of ``text`` holding every match of the rules of ``groups``.
 
     ``lowered`` is ``text.lower()`` and ``words`` its ``words_of``. Spans start and end at
-    chunk edges and are merged where they overlap or touch.
+    chunk edges and are merged where they overlap or touch (only whitespace between them).
     """
     if len(lowered) != len(text) or any(g.reach is None for g in groups):
         return [(0, len(text))]  # lower() moved offsets ("İ"), or a rule of unbounded length
-    chunks = [m.span() for m in _CHUNK.finditer(text)]
-    starts = [a for a, _ in chunks]
-    last = len(chunks) - 1
+    # An anchor lies inside a chunk. Its window runs from ``before`` chunks left of that
+    # chunk to ``after`` chunks right of it: two bounded regex matches (the left one on the
+    # reversed text) instead of cutting the whole sentence into chunks.
+    backwards = text[::-1]
+    n = len(text)
     ranges = []
     for group in groups:
         before, after = group.reach  # type: ignore[misc]
         for i in group.positions(lowered, words):
-            k = bisect_right(starts, i) - 1
-            ranges.append((max(0, k - before), min(last, k + after)))
+            start = n - _chunks_after(before).match(backwards, n - i).end()
+            ranges.append((start, _chunks_after(after).match(text, i).end()))
     ranges.sort()
     merged: list[list[int]] = []
     for lo, hi in ranges:
-        if merged and lo <= merged[-1][1] + 1:
+        if merged and (lo <= merged[-1][1] or text[merged[-1][1]:lo].isspace()):
             merged[-1][1] = max(merged[-1][1], hi)
         else:
             merged.append([lo, hi])
-    return [(chunks[lo][0], chunks[hi][1]) for lo, hi in merged]
+    return [(lo, hi) for lo, hi in merged]
+
+
+@lru_cache(maxsize=64)
+def _chunks_after(count: int) -> re.Pattern[str]:
+    """The rest of the chunk a match starts in, then up to ``count`` more chunks."""
+    return re.compile(rf"\S*(?:\s+\S+){{0,{count}}}")
 
 
 def _reach(pattern: Sequence[Mapping[str, Any]], anchor: tuple[str, ...]
@@ -136,7 +144,8 @@ def _most_tokens(spec: Mapping[str, Any]) -> int | None:
 def words_of(lowered: str) -> set[str]:
     """Maximal runs of ASCII letters in a lower-cased sentence: a token whose lower case is
     an ASCII word is one of them."""
-    return set(_NOT_LETTERS.sub(" ", lowered).split())
+    # Every other character becomes a space; bytes.translate is ~3x faster than a regex here.
+    return set(lowered.encode("ascii", "replace").translate(_LETTERS_ONLY).decode("ascii").split())
 
 
 def anchor_words(pattern: Sequence[Mapping[str, Any]]) -> tuple[str, ...] | None:
@@ -164,5 +173,6 @@ def _finite(spec: Mapping[str, Any]) -> frozenset[str] | None:
 
 
 _ASCII_WORD = re.compile(r"[a-z]+")
-_CHUNK = re.compile(r"\S+")  # what spaCy's tokenizer splits on before any affix rule
-_NOT_LETTERS = re.compile(r"[^a-z]+")
+# Lower-case ASCII letters stay; "?" (what encode puts for other characters) and the rest
+# become spaces.
+_LETTERS_ONLY = bytes(c if 97 <= c <= 122 else 32 for c in range(256))
