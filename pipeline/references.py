@@ -71,7 +71,9 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return out
 
 
-_YEARISH = re.compile(r"(?<!\d)(?:1[6-9]|20)\d\d(?!\d)")
+# The look-behind sits after the first two digits, so the engine skips to a "1" or "2"
+# instead of trying it at every position.
+_YEARISH = re.compile(r"(?:1[6-9]|20)(?<!\d..)\d\d(?!\d)")
 
 
 def _is_heading(line: str) -> bool:

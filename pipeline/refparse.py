@@ -214,13 +214,21 @@ def _title_source(body: str, fields: dict, has_tail: bool, rules: CitationRules)
     return _split_title_source(body, has_tail)
 
 
+# Longer than any tail match: each part of a tail pattern is bounded once whitespace is single
+# spaces (``_clean`` makes it so), about 150 characters in all.
+_TAIL_REACH = 400
+
+
 def _tail(rest: str, year: str | None) -> tuple[re.Match[str] | None, str]:
     """Find the volume/pages tail; the book form "In: Source. pp. 1-8" is tried last."""
+    # Tails end the string, so a search need not start far from the end: the engine would
+    # otherwise try each pattern at every position of a long title.
+    lo = max(0, len(rest) - _TAIL_REACH)
     for pattern in (_TAIL_YEAR, _TAIL_VOL, _TAIL_PAGES) if year is None else (_TAIL_VOL, _TAIL_YEAR, _TAIL_PAGES):
-        m = pattern.search(rest)
+        m = pattern.search(rest, lo)
         if m and m.start() > 0:
             return m, rest[: m.start()]
-    m = _TAIL_BARE_YEAR.search(rest) if year is None else None
+    m = _TAIL_BARE_YEAR.search(rest, lo) if year is None else None
     return (m, rest[: m.start()]) if m and m.start() > 0 else (None, rest)
 
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from pipeline.normalize import analysis_view
 from pipeline.references import find_references
+from pipeline import refparse
 from pipeline.refparse import parse_reference
 
 RAW = Path(__file__).parents[1] / "raw"
@@ -159,3 +160,41 @@ def test_never_raises_offsets_valid(text: str) -> None:
 def test_a_long_single_line_finishes() -> None:
     text = "Dakwar, E., " * 200_000 + "Smith A, " * 200_000
     assert all(0 <= r.start < r.end <= len(text) for r in find_references(text))
+
+
+_TAIL_PIECES = ["2007", "1998a", ";", ":", ",", ".", "28", "(2)", "(Suppl 1)", "105-14", "e1002",
+                " ", "Jan", "Mar 12", "-", "Suppl", "Pt", "Vol.", "pp.", "p.", "(", ")", "Title",
+                "of", "ketamine", "J Psychiatry", "R\u2013S", "12\u201315"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(0, 60), st.lists(st.sampled_from(_TAIL_PIECES), max_size=40))
+def test_tail_search_near_the_end_finds_what_a_whole_search_finds(title_words, pieces):
+    rest = " ".join(("Some long title words " * title_words + " ".join(pieces)).split())
+    for year in (None, "2007"):
+        near = refparse._tail(rest, year)
+        everywhere = _whole_tail(rest, year)
+        assert (near[0] and near[0].span(), near[1]) == (everywhere[0] and everywhere[0].span(),
+                                                           everywhere[1])
+
+
+@pytest.mark.parametrize("ref", [
+    "Title words. J Psychiatry. 2007 Mar 12-Apr;28 Suppl 1(special issue on pain):e1002-e1010.",
+    "Title words. J Psychiatry Vol. 12345a Suppl 1 (special issue on pain): pp. e1002-e1010."])
+def test_the_longest_tails_are_found_near_the_end(ref):
+    rest = "Long title words " * 40 + ref
+    lengths = []
+    for year in (None, "2007"):
+        near, everywhere = refparse._tail(rest, year), _whole_tail(rest, year)
+        assert (near[0].span(), near[1]) == (everywhere[0].span(), everywhere[1])
+        lengths.append(len(rest) - near[0].start())
+    assert max(lengths) > 60
+
+
+def _whole_tail(rest, year):
+    reach = refparse._TAIL_REACH
+    refparse._TAIL_REACH = len(rest) + 1
+    try:
+        return refparse._tail(rest, year)
+    finally:
+        refparse._TAIL_REACH = reach
