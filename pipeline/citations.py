@@ -8,6 +8,8 @@ benchmark's gold groups merge "[2],[3]" and "(A 2001; B 2004)" into one citation
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.citation_patterns import CitationPatterns, expand_numbers, get_patterns
@@ -46,17 +48,22 @@ class CitationMatch:
     items: tuple[CiteItem, ...] = ()  # every author-year item of the group
 
 
-def find_citations(text: str) -> list[CitationMatch]:
+def find_citations(text: str, entries: Sequence[tuple[int, int]] = ()) -> list[CitationMatch]:
     """Find in-text citations in ``text``.
 
     Args:
         text: the analysis view of a document (offsets are reported into it).
+        entries: sorted (start, end) spans of reference entries, whose own years are not
+            looked at for narrative citations. The caller drops citations starting in an
+            entry, and a narrative citation ending in one starts in it too (an entry opens
+            its line with a label or its first author); half of the text the narrative
+            patterns would scan is in reference lists.
 
     Returns:
         Non-overlapping citation groups sorted by start offset.
     """
     pats = get_patterns()
-    found = [*_parenthetical(text, pats), *_narrative(text, pats), *_numeric(text, pats)]
+    found = [*_parenthetical(text, pats), *_narrative(text, pats, entries), *_numeric(text, pats)]
     found.sort(key=lambda m: (m.start, -(m.end - m.start)))
     kept: list[CitationMatch] = []
     for match in found:
@@ -118,13 +125,18 @@ def _parenthetical(text: str, pats: CitationPatterns) -> list[CitationMatch]:
     return out
 
 
-def _year_windows(text: str) -> list[tuple[int, int]]:
+def _year_windows(text: str, entries: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """Stretches of text that end just after a year: a narrative citation can only live there.
 
     Scanning only these keeps the name patterns off the bulk of the text (most has no year).
+    Years inside ``entries`` (sorted spans) open no stretch.
     """
+    starts = [a for a, _ in entries]
     windows: list[tuple[int, int]] = []
     for m in _YEAR_HIT.finditer(text):
+        k = bisect_right(starts, m.start()) - 1
+        if k >= 0 and m.start() < entries[k][1]:
+            continue
         lo, hi = max(0, m.start() - _WINDOW_BEFORE), min(len(text), m.end() + 8)
         if windows and lo <= windows[-1][1]:
             windows[-1] = (windows[-1][0], hi)
@@ -133,9 +145,10 @@ def _year_windows(text: str) -> list[tuple[int, int]]:
     return windows
 
 
-def _narrative(text: str, pats: CitationPatterns) -> list[CitationMatch]:
+def _narrative(text: str, pats: CitationPatterns,
+               entries: Sequence[tuple[int, int]] = ()) -> list[CitationMatch]:
     out: list[CitationMatch] = []
-    windows = _year_windows(text)
+    windows = _year_windows(text, entries)
     for pattern, rule in ((pats.narrative, "citation.narrative"), (pats.narrative_bare, "citation.narrative_bare")):
         for m in (m for lo, hi in windows for m in pattern.finditer(text, lo, hi)):
             authors = _surnames(m.group("authors"), pats)

@@ -92,7 +92,7 @@ def document_citations(doc: Document, view_text: str, rules_version: str,
     # "World Health Organization (2006)" inside a reference entry is the entry, not a citation.
     starts = [r.start for r in found]
     mentions: list[Mention] = []
-    for match in find_citations(view_text):
+    for match in find_citations(view_text, [(r.start, r.end) for r in found]):
         k = bisect_right(starts, match.start) - 1
         if k < 0 or not found[k].start <= match.start < found[k].end:
             mentions.extend(_mentions_of(doc, match, rules_version, view))

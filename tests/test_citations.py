@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.citations import find_citations
+from pipeline.references import find_references
 from pipeline.normalize import analysis_view
 
 RAW = Path(__file__).parents[1] / "raw"
@@ -109,3 +110,32 @@ def test_never_raises_offsets_valid(text: str) -> None:
 @pytest.mark.timeout(120)  # a hang guard: backtracking that grows with the line never ends
 def test_a_long_single_line_finishes(text: str) -> None:
     assert all(0 <= m.start < m.end <= len(text) for m in find_citations(text))
+
+
+def _outside(found, entries):
+    return [c for c in found if not any(a <= c.start < b for a, b in entries)]
+
+
+def test_years_inside_reference_entries_open_no_narrative_window():
+    text = ("As Krupitsky and Grinenko (1997) showed, it helps.\n\nReferences\n\n"
+            "Smith J et al (2001) Ketamine for alcohol. J Psych 12: 1-9.\n")
+    entries = [(r.start, r.end) for r in find_references(text)]
+    assert entries
+    # Scanned whole, the entry's own "J et al (2001)" reads as a narrative citation.
+    assert len([c for c in find_citations(text) if c.style == "narrative"]) == 2
+    skipped = find_citations(text, entries)
+    assert [text[c.start:c.end] for c in skipped if c.style == "narrative"] == [
+        "Krupitsky and Grinenko (1997)"]
+    assert _outside(skipped, entries) == _outside(find_citations(text), entries)
+
+
+def test_skipping_entries_keeps_every_citation_outside_them_in_the_seeds():
+    seeds = Path(__file__).resolve().parent.parent / "raw"
+    checked = 0
+    for path in sorted(seeds.iterdir()):
+        text = analysis_view(path.read_text(encoding="utf-8")).text
+        entries = [(r.start, r.end) for r in find_references(text)]
+        found = _outside(find_citations(text), entries)
+        assert _outside(find_citations(text, entries), entries) == found, path.name
+        checked += len(found)
+    assert checked > 20
