@@ -111,8 +111,23 @@ def _entry(
     return None, end, i
 
 
+def _heading_lines(text: str, lines: list[tuple[int, int]]) -> set[int]:
+    """Indexes of the lines ``_is_heading`` accepts; only lines holding a heading name can."""
+    starts = [a for a, _ in lines]
+    found = set()
+    for name in get_rules().reference_headings:
+        at = text.find(name)
+        while at >= 0:
+            k = bisect_right(starts, at) - 1
+            if _is_heading(text[lines[k][0]:lines[k][1]]):
+                found.add(k)
+            at = text.find(name, at + 1)
+    return found
+
+
 def _list_entries(text: str) -> list[ReferenceMatch]:
     lines = _lines(text)
+    headings = _heading_lines(text, lines)
     out: list[ReferenceMatch] = []
     in_refs = False
     last_number = 0
@@ -121,7 +136,7 @@ def _list_entries(text: str) -> list[ReferenceMatch]:
     while i < len(lines):
         start, end = lines[i]
         line = text[start:end]
-        if _is_heading(line):
+        if i in headings:
             in_refs, last_number = True, 0
             i += 1
             continue

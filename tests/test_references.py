@@ -198,3 +198,18 @@ def _whole_tail(rest, year):
         return refparse._tail(rest, year)
     finally:
         refparse._TAIL_REACH = reach
+
+
+def test_heading_lines_are_the_lines_is_heading_accepts():
+    from pipeline import references
+
+    seeds = Path(__file__).resolve().parent.parent / "raw"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.iterdir())]
+    texts.append("## References\nReferences to prior work\n  REFERENCES:  \nx References\n")
+    found = 0
+    for text in texts:
+        lines = references._lines(text)
+        want = {i for i, (a, b) in enumerate(lines) if references._is_heading(text[a:b])}
+        assert references._heading_lines(text, lines) == want
+        found += len(want)
+    assert found >= 3
