@@ -148,17 +148,18 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, _rstrip(text, start, end)
 
 
-def _word_hash(word: str) -> int:
-    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+def _word_hash(word: str | bytes) -> int:
+    data = word if isinstance(word, bytes) else word.encode("utf-8")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
 # Memo of word hashes shared by all documents: the vocabulary repeats, and a set difference finds
 # the new words without a Python call per word. Cleared when it grows past _MEMO_MAX words.
-_WORD_HASHES: dict[str, int] = {}
+_WORD_HASHES: dict[str | bytes, int] = {}
 _MEMO_MAX = 1 << 20
 
 
-def _hashes_of(words: list[list[str]], total: int) -> np.ndarray:
+def _hashes_of(words: list[list[str]] | list[list[bytes]], total: int) -> np.ndarray:
     flat = chain.from_iterable(words)
     distinct = set(chain.from_iterable(words))
     if len(_WORD_HASHES) > _MEMO_MAX:
@@ -168,12 +169,31 @@ def _hashes_of(words: list[list[str]], total: int) -> np.ndarray:
     return np.fromiter(map(_WORD_HASHES.__getitem__, flat), dtype=np.uint64, count=total)
 
 
-def _passage_words(text: str, spans: list[tuple[int, int]]) -> list[list[str]]:
-    """Return the folded words of each passage (the words of ``fold``, without building it)."""
+def _passage_words(text: str, spans: list[tuple[int, int]]) -> list[list[str] | list[bytes]]:
+    """Return the folded words of each passage (the words of ``fold``, without building it).
+
+    A word is a str, or its UTF-8 bytes (which hash the same): when every non-ASCII character
+    of a passage is a word character (98 % of passages of the 1k corpus), its words are the
+    runs of word bytes, split in C about 3x faster than the regex finds them.
+    """
     low = same_length(text).lower()
     if len(low) != len(text):  # a rare lower() that changes length: fold passage by passage
         return [_WORD.findall(fold(text[s:e])) for s, e in spans]
-    return [_WORD.findall(_dehyphenate(low[s:e])) for s, e in spans]
+    out: list[list[str] | list[bytes]] = []
+    for s, e in spans:
+        part = _dehyphenate(low[s:e])
+        if part.isascii() or not _NON_WORD_NON_ASCII.search(part):
+            out.append(part.encode("utf-8").translate(_WORD_BYTES).split())
+        else:
+            out.append(_WORD.findall(part))
+    return out
+
+
+# Bytes of word characters stay: ASCII letters, digits and "_" (what \w matches in ASCII) and
+# every byte of a multi-byte UTF-8 character; the rest become spaces.
+_WORD_BYTES = bytes(c if chr(c).isalnum() and c < 128 or c == 95 or c >= 128 else 32
+                    for c in range(256))
+_NON_WORD_NON_ASCII = re.compile(r"[^\w\x00-\x7f]")
 
 
 def _dehyphenate(text: str) -> str:

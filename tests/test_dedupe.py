@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from datasketch import MinHash
 
 from pipeline import dedupe, passages, synth
@@ -210,3 +212,15 @@ def test_planted_pairs_found_in_a_small_synthetic_corpus():
     ids = {v: k for k, v in names.items()}
     for row in exact:
         assert res.links[ids[row.name]].duplicate_of == ids[row.source]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["Ketamine", " ", "  ", "\n", "-\n", "ö", "ı", "ç", "é", "\u00a0",
+                                 "\u2019", "\u2013", "\u25ba", "\u2026", "\u00a9", "\u00bc", "_",
+                                 "0.5", "mg/kg", "İ", ",", "x2"]), max_size=30).map("".join))
+def test_passage_words_are_the_folded_words_whichever_way_they_are_split(text):
+    words = passages._passage_words(text, [(0, len(text))])[0]
+    as_text = [w.decode("utf-8") if isinstance(w, bytes) else w for w in words]
+    assert as_text == re.findall(r"\w+", passages.fold(text))
+    hashes = [passages._word_hash(w) for w in words]
+    assert hashes == [passages._word_hash(w) for w in as_text]
