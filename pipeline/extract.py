@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pipeline import (abbreviations, citelink, context, nlp, normalize, rules, segment, spans,
-                      values)
+from pipeline import (abbreviations, anchors, citelink, context, nlp, normalize, rules, segment,
+                      spans, values)
 from pipeline.records import Document, Mention, Reference, pickled_by_fields
 
 BATCH_SIZE = 256
@@ -168,12 +168,6 @@ def mark_starts(text: str) -> list[int]:
     return sorted(out)
 
 
-# ASCII letters stay (folded to lower case), every other byte becomes a space. Encoding with
-# errors="replace" gives one byte per character, so offsets do not move; bytes.translate is fast.
-_LETTERS_ONLY = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32
-                      for c in range(256))
-
-
 def _candidate_sentences(text: str, sents: list[tuple[int, int]],
                          scan: _Scan) -> list[tuple[int, int]]:
     """Sentences in which some rule could match; spaCy never sees the others.
@@ -182,7 +176,7 @@ def _candidate_sentences(text: str, sents: list[tuple[int, int]],
     a fraction word, or a number (digits or words) with a unit word or a population noun.
     """
     marks = mark_starts(text)
-    clean = text.encode("ascii", "replace").translate(_LETTERS_ONLY).decode("ascii")
+    clean = text.encode("ascii", "replace").translate(anchors.LETTERS_ONLY).decode("ascii")
     out = []
     for s, e in sents:
         k = bisect_left(marks, s)

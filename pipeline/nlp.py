@@ -112,7 +112,8 @@ class RuleMatcher:
         # ~14,000 times per 400 documents. A match across a join is in no stretch, so it is
         # dropped below; _DOC_CHARS bounds a Doc's size on huge inputs.
         plan: list[tuple[tuple[int, ...], list[tuple[int, int, int]]]] = []
-        open_runs: dict[tuple[int, ...], tuple[list[tuple[int, int, int]], list[int]]] = {}
+        runs: dict[tuple[int, ...], list[tuple[int, int, int]]] = {}  # the open run per rule set
+        sizes: dict[tuple[int, ...], int] = {}
         for t, text in enumerate(texts):
             lowered = text.lower()
             words = anchors.words_of(lowered)
@@ -120,12 +121,13 @@ class RuleMatcher:
             if not chosen:
                 continue
             for a, b in anchors.windows(text, lowered, words, [self.groups[k] for k in chosen]):
-                run, size = open_runs.get(chosen, (None, None))
-                if run is None or (run and size[0] + b - a > _DOC_CHARS):
-                    run, size = open_runs[chosen] = [], [0]
+                run = runs.get(chosen)
+                if run is None or sizes[chosen] + b - a > _DOC_CHARS:
+                    run = runs[chosen] = []
+                    sizes[chosen] = 0
                     plan.append((chosen, run))
                 run.append((t, a, b))
-                size[0] += b - a
+                sizes[chosen] += b - a
         joined = (_JOIN.join(texts[t][a:b] for t, a, b in run) for _, run in plan)
         found: list[set] = [set() for _ in texts]
         for (chosen, run), doc in zip(plan, self.nlp.tokenizer.pipe(joined, batch_size=batch_size)):
