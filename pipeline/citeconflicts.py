@@ -65,9 +65,7 @@ def year_mismatches(mentions: Sequence[Mention], references: Sequence[Reference]
     values = _values_by_key(evidence)
     # Indexed once: looking through every reference per conflict grew with the square of
     # the corpus.
-    refs_of: dict[str, list[Reference]] = {}
-    for r in references:
-        refs_of.setdefault(r.study_key or "", []).append(r)
+    refs_of = _refs_by_key(references)
     backing_of: dict[str, list[Mention]] = {}
     for m in mentions:
         if m.label == "CITATION" and m.study_key and m.ref_ids:
@@ -121,12 +119,18 @@ def _year_conflict(cited: str, found: tuple[int, str], group: list[Mention],
     return make("year_mismatch", key, "CITATION", a, b, {"cited_key": cited})
 
 
-def name_variants(mentions: Sequence[Mention], references: Sequence[Reference]) -> list[Conflict]:
-    """``name_variant`` conflicts (see the module docstring)."""
-    refs_by_key: dict[str, list[Reference]] = {}
+def _refs_by_key(references: Sequence[Reference]) -> dict[str, list[Reference]]:
+    """References by study key, in the given order; those without a key are left out."""
+    out: dict[str, list[Reference]] = {}
     for r in references:
         if r.study_key:
-            refs_by_key.setdefault(r.study_key, []).append(r)
+            out.setdefault(r.study_key, []).append(r)
+    return out
+
+
+def name_variants(mentions: Sequence[Mention], references: Sequence[Reference]) -> list[Conflict]:
+    """``name_variant`` conflicts (see the module docstring)."""
+    refs_by_key = _refs_by_key(references)
     groups: dict[tuple[str, str], list[Mention]] = {}
     plain_by_key: dict[str, list[Mention]] = {}  # citations spelt as the key's own name
     for m in mentions:
