@@ -22,6 +22,7 @@ from pipeline import (batching, config, dataset, dedupe, extract, heap, ingest, 
                       progress, reconcile, rules, textspool, versioning)
 from pipeline.runner import local_task_runner
 from pipeline.records import Document
+from pipeline.summary import Summary
 
 BATCH_DOCS = 64
 # On Dask a task run costs ~0.3 s of orchestration against ~0.08 s locally (measured with
@@ -83,7 +84,7 @@ def reconcile_mentions(docs: list[Document], spool: textspool.TextSpool, mention
 def write_outputs(out_dir: str, docs: list[Document], spool: textspool.TextSpool,
                   mentions: list, references: list, dedup: dedupe.DedupResult, findings: list,
                   conflicts: list, rules_version: str, excel_safe: bool = False
-                  ) -> dataset.Summary:
+                  ) -> Summary:
     return dataset.write(Path(out_dir), docs, mentions, references, dedup.overlaps,
                          dedup.links, rules_version, findings, conflicts, excel_safe=excel_safe,
                          texts=spool)
@@ -133,20 +134,18 @@ def _extract(docs: list[Document], version: str, batch_docs: int) -> list[extrac
 @flow(name="litx-build", log_prints=False, validate_parameters=False,
       task_runner=local_task_runner())
 def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted",
-                  excel_safe: bool = False, batch_docs: int = BATCH_DOCS) -> dataset.Summary:
+                  excel_safe: bool = False, batch_docs: int = BATCH_DOCS) -> Summary:
     """Build the dataset in ``out_dir`` from the corpus in ``raw_dir``; new documents are
     extracted in batches of ``batch_docs`` (the outputs do not depend on it)."""
     timings: dict[str, float] = {}
-    version = versioning.cache_version()  # a bad rule file fails here, before any output
-    rules_version = rules.load().version
+    rules_version = rules.load().version  # a bad rule file fails here, before any output
+    version = versioning.cache_version()
     with _timed(timings, "ingest", bar=False):
         docs = _ingest(raw_dir)
-    # --excel-safe changes what is written, so it is part of what an up-to-date run means.
-    fp = manifest.fingerprint(docs, version + ("|excel-safe" if excel_safe else ""),
-                              [config.RULES_DIR / "decisions.jsonl"])
+    fp = manifest.of_documents(docs, excel_safe)
     stored = manifest.unchanged(Path(out_dir), fp)
     if stored is not None:
-        return dataset.Summary.from_json(stored)
+        return Summary.from_json(stored)
     # quote(): corpus-sized arguments are passed as they are; Prefect would otherwise walk
     # every record looking for futures, which cost more than the stages themselves.
     with _timed(timings, "dedup"):

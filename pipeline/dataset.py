@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -12,35 +11,7 @@ import pandas as pd
 from pipeline import attribute, citelink, dedupe, export, reconcile
 from pipeline.extract import Extraction
 from pipeline.records import Conflict, DocLinks, Document, Finding, Mention, Overlap, Reference
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What a run did, for the terminal and for tests."""
-
-    n_documents: int
-    n_errors: int
-    errors: tuple[tuple[str, str], ...]  # (source, reason)
-    mentions_by_label: Mapping[str, int]
-    n_references: int
-    n_overlaps: int
-    extra: Mapping[str, object] = field(default_factory=dict)
-    timings: Mapping[str, float] = field(default_factory=dict, compare=False)
-    skipped: bool = field(default=False, compare=False)
-
-    def to_json(self) -> dict:
-        return {"n_documents": self.n_documents, "n_errors": self.n_errors,
-                "errors": [list(e) for e in self.errors],
-                "mentions_by_label": dict(self.mentions_by_label),
-                "n_references": self.n_references, "n_overlaps": self.n_overlaps,
-                "extra": dict(self.extra)}
-
-    @classmethod
-    def from_json(cls, data: Mapping) -> Summary:
-        return cls(data["n_documents"], data["n_errors"],
-                   tuple(tuple(e) for e in data["errors"]), data["mentions_by_label"],
-                   data["n_references"], data["n_overlaps"], data.get("extra", {}),
-                   skipped=True)
+from pipeline.summary import Summary
 
 
 def document_rows(docs: Sequence[Document], links: Mapping[str, DocLinks],

@@ -61,7 +61,7 @@ def read(path: Path, root: Path) -> Document:
     except IngestError as err:
         return Document(stable_path_id(source), source, "", media_type, status="error",
                         error=one_line(str(err)))
-    doc_id = hashlib.sha256(data).hexdigest()[:16]
+    doc_id = _content_id(data)
     try:
         if media_type == "application/pdf":
             from pipeline import pdf  # pdfplumber is imported only when a PDF shows up
@@ -76,6 +76,33 @@ def read(path: Path, root: Path) -> Document:
         reason = f"unreadable file: {type(err).__name__}: {err}"
     return Document(doc_id, source, "", media_type, n_bytes=len(data), status="error",
                     error=one_line(reason))
+
+
+def probe(path: Path, root: Path) -> tuple[str, str]:
+    """``(source, input_key(read(path, root)))`` from the bytes alone, without decoding.
+
+    The same bytes give the same Document under the same code, so an unchanged corpus is
+    recognised before any file is decoded or any PDF parsed.
+    """
+    source = _source(path, root)
+    try:
+        return source, _content_id(_read_bytes(path, root))
+    except IngestError as err:
+        return source, _unread_key(stable_path_id(source), one_line(str(err)))
+
+
+def input_key(doc: Document) -> str:
+    """What identifies the input behind ``doc``: its content hash, or for a file that could
+    not be read (the only kind of Document without bytes), its path id and the reason."""
+    return doc.doc_id if doc.n_bytes else _unread_key(doc.doc_id, doc.error)
+
+
+def _unread_key(doc_id: str, reason: str) -> str:
+    return f"{doc_id} {reason}"
+
+
+def _content_id(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def one_line(reason: str, limit: int = 300) -> str:

@@ -109,7 +109,7 @@ def open_by_kind(found_conflicts: Sequence[Conflict]) -> dict[str, int]:
 
 def summary_extra(found_findings: Sequence[Finding],
                   found_conflicts: Sequence[Conflict]) -> dict[str, object]:
-    """Rows for ``dataset.Summary.extra`` (printed by ``litx run``): findings, open conflicts."""
+    """Rows for ``summary.Summary.extra`` (printed by ``litx run``): findings, open conflicts."""
     out: dict[str, object] = {"findings": len(found_findings)}
     by_kind = open_by_kind(found_conflicts)
     out["open conflicts"] = sum(by_kind.values())

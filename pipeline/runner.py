@@ -9,7 +9,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline import progress
+from pipeline import config, decisions, manifest, progress, rules
+from pipeline.summary import Summary
 
 
 class _RichReporter:
@@ -38,6 +39,19 @@ def local_task_runner():
     return ThreadPoolTaskRunner(max_workers=1)
 
 
+def check_runner(runner: str, address: str | None) -> None:
+    """Raise RunnerError unless ``--runner``/``--address`` can be used as given."""
+    if runner not in ("local", "dask"):
+        raise RunnerError(f"unknown runner {runner!r} (use local or dask)")
+    if runner == "local":
+        return
+    if not address:
+        raise RunnerError("--runner dask needs --address tcp://HOST:PORT of a Dask scheduler")
+    if not os.environ.get("PREFECT_API_URL"):
+        raise RunnerError("--runner dask needs a shared Prefect API: start `prefect server "
+                          "start` and set PREFECT_API_URL for this command and every worker")
+
+
 def task_runner(runner: str, address: str | None):
     """Prefect task runner for ``--runner``: one local worker, or an existing Dask cluster.
 
@@ -45,15 +59,9 @@ def task_runner(runner: str, address: str | None):
     slower than one here (shared/PERF-NOTES.md §2). On Dask every worker needs the same
     Prefect API, or each would boot its own temporary server (shared/SETUP-NOTES.md §5).
     """
+    check_runner(runner, address)
     if runner == "local":
         return local_task_runner()
-    if runner != "dask":
-        raise RunnerError(f"unknown runner {runner!r} (use local or dask)")
-    if not address:
-        raise RunnerError("--runner dask needs --address tcp://HOST:PORT of a Dask scheduler")
-    if not os.environ.get("PREFECT_API_URL"):
-        raise RunnerError("--runner dask needs a shared Prefect API: start `prefect server "
-                          "start` and set PREFECT_API_URL for this command and every worker")
     from prefect_dask import DaskTaskRunner
 
     return DaskTaskRunner(address=address)
@@ -61,7 +69,19 @@ def task_runner(runner: str, address: str | None):
 
 def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | None = None,
              console: Console | None = None, excel_safe: bool = False):
-    """Run ``flows.build.build_dataset`` and return its Summary."""
+    """Run ``flows.build.build_dataset`` and return its Summary.
+
+    An up-to-date ``out_dir`` is recognised first, without Prefect or the pipeline's
+    libraries, and its stored summary returned (``skipped``): its rule files and decisions
+    are byte for byte those of a run that passed their checks. Otherwise a bad rule or
+    decision file raises ``RuleError`` here, before Prefect starts or any output is touched.
+    """
+    check_runner(runner, address)
+    stored = manifest.up_to_date(raw, out_dir, excel_safe)
+    if stored is not None:
+        return Summary.from_json(stored)
+    rules.load()
+    decisions.load(config.RULES_DIR / "decisions.jsonl")
     console = console or Console(stderr=True)
     # Prefect's own loggers stay quiet: the user sees a bar and a summary, not server logs.
     for name in ("prefect", "httpx", "uvicorn", "docket"):

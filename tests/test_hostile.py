@@ -255,3 +255,20 @@ def test_hostile_outputs_read_the_same_in_both_readers(hostile_run):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         assert rows[0] == list(frame.columns), path.name
         assert rows[1:] == frame.values.tolist(), path.name
+
+
+def test_probing_a_file_keys_it_as_reading_it_does(hostile_corpus):
+    # litx run decides "up to date" from probe() before anything is decoded; the flow records
+    # input_key() of what it read. They must agree for every kind of file, or an unchanged
+    # corpus would always rebuild (or a changed one be skipped).
+    for path in ingest.list_inputs(hostile_corpus):
+        doc = ingest.read(path, hostile_corpus)
+        assert ingest.probe(path, hostile_corpus) == (doc.source, ingest.input_key(doc)), doc.source
+
+
+def test_the_hostile_run_is_recognised_as_up_to_date(hostile_run, hostile_corpus):
+    from pipeline import manifest
+
+    out, summary, _ = hostile_run
+    stored = manifest.up_to_date(hostile_corpus, out, excel_safe=False)
+    assert stored is not None and stored == summary.to_json()

@@ -1,12 +1,15 @@
 """Cached re-runs: unchanged, one document added, a rule edited — always equal to a clean run."""
 
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
-from conftest import RAW
+from conftest import RAW, ROOT
 from flows.build import build_dataset
-from pipeline import batching, config, extract, rules, versioning
+from pipeline import batching, config, extract, manifest, rules, versioning
 
 OUTPUTS = ("documents.csv", "mentions.csv", "references.csv", "overlaps.csv", "findings.csv",
            "conflicts.csv")
@@ -97,3 +100,61 @@ def test_batch_size_does_not_change_the_outputs(prefect_harness, corpus, tmp_pat
     build_dataset(str(corpus), str(tmp_path / "small"), batch_docs=2)
     build_dataset(str(corpus), str(tmp_path / "default"))
     _same(tmp_path / "small", tmp_path / "default")
+
+
+def test_up_to_date_sees_every_change_that_needs_a_rebuild(prefect_harness, corpus, tmp_path,
+                                                           monkeypatch):
+    out = tmp_path / "out"
+    summary = build_dataset(str(corpus), str(out))
+    assert manifest.up_to_date(corpus, out, excel_safe=False) == summary.to_json()
+    seed = sorted(corpus.iterdir())[0]
+    original = seed.read_bytes()
+
+    def changed() -> bool:
+        return manifest.up_to_date(corpus, out, excel_safe=False) is None
+
+    seed.write_bytes(original.replace(b"ketamine", b"ketamina", 1))
+    assert changed()
+    seed.write_bytes(original)
+    seed.rename(corpus / ("renamed" + seed.suffix))
+    assert changed()
+    (corpus / ("renamed" + seed.suffix)).rename(seed)
+    assert not changed()
+    (corpus / "new.md").write_text("Rats received 30 mg/kg ketamine (n = 12).\n")
+    assert changed()
+    (corpus / "new.md").unlink()
+    (corpus / "unreadable.docx").write_bytes(b"PK")  # an error row is an input too
+    assert changed()
+    (corpus / "unreadable.docx").unlink()
+    assert manifest.up_to_date(corpus, out, excel_safe=True) is None
+    rules_copy = tmp_path / "rules"
+    shutil.copytree(config.RULES_DIR, rules_copy)
+    monkeypatch.setattr(config, "RULES_DIR", rules_copy)
+    assert not changed()
+    with (rules_copy / "decisions.jsonl").open("a") as fh:
+        fh.write("\n")
+    assert changed()
+    shutil.copyfile(RAW.parent / "rules" / "decisions.jsonl", rules_copy / "decisions.jsonl")
+    (rules_copy / "lexicons" / "drugs.txt").write_text("zolpidem\n")
+    assert changed()
+    monkeypatch.undo()
+    assert not changed()
+    (out / "mentions.csv").write_text("tampered\n")
+    assert changed()
+
+
+def test_an_unchanged_litx_run_starts_neither_prefect_nor_spacy(prefect_harness, corpus,
+                                                                tmp_path):
+    out = tmp_path / "out"
+    build_dataset(str(corpus), str(out))
+    code = ("import sys\nfrom pipeline.cli import app\n"
+            "try:\n    app()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "heavy = sorted(m for m in ('prefect', 'spacy', 'pandas') if m in sys.modules)\n"
+            "assert not heavy, heavy\n")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_HOME"}
+    done = subprocess.run([sys.executable, "-c", code, "run", "--raw", str(corpus), "--out",
+                           str(out)], cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    said = " ".join(done.stdout.split())  # the table's title wraps at the table's width
+    assert "(up to date:" in said and "mentions DOSE" in said
