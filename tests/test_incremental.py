@@ -143,6 +143,18 @@ def test_up_to_date_sees_every_change_that_needs_a_rebuild(prefect_harness, corp
     assert changed()
 
 
+def test_up_to_date_reads_no_input_when_there_is_no_manifest(corpus, tmp_path, monkeypatch):
+    def refuse(*_):
+        raise AssertionError("a first run must not read the corpus before the flow does")
+
+    monkeypatch.setattr(manifest.ingest, "probe", refuse)
+    assert manifest.up_to_date(corpus, tmp_path / "out", excel_safe=False) is None
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / manifest.NAME).write_text("{}")
+    with pytest.raises(AssertionError, match="first run"):
+        manifest.up_to_date(corpus, tmp_path / "out", excel_safe=False)
+
+
 def test_an_unchanged_litx_run_starts_neither_prefect_nor_spacy(prefect_harness, corpus,
                                                                 tmp_path):
     out = tmp_path / "out"
