@@ -1,8 +1,9 @@
 """A record of what produced extracted/, so an unchanged re-run can skip all later stages.
 
-The fingerprint covers every input document's content hash and status, the rules and code
-versions, and the curator decisions; the manifest also keeps each output file's hash, so a
-hand-edited or deleted output makes the next run rebuild instead of trusting it.
+The fingerprint covers every input's source and content hash (for a file that could not be
+read, the reason), the rules and code versions, and the curator decisions: the same bytes
+read by the same code give the same documents. The manifest also keeps each output file's
+hash, so a hand-edited or deleted output makes the next run rebuild instead of trusting it.
 """
 
 from __future__ import annotations

@@ -134,7 +134,7 @@ def test_up_to_date_sees_every_change_that_needs_a_rebuild(prefect_harness, corp
     with (rules_copy / "decisions.jsonl").open("a") as fh:
         fh.write("\n")
     assert changed()
-    shutil.copyfile(RAW.parent / "rules" / "decisions.jsonl", rules_copy / "decisions.jsonl")
+    shutil.copyfile(ROOT / "rules" / "decisions.jsonl", rules_copy / "decisions.jsonl")
     (rules_copy / "lexicons" / "drugs.txt").write_text("zolpidem\n")
     assert changed()
     monkeypatch.undo()
