@@ -144,8 +144,13 @@ def _most_tokens(spec: Mapping[str, Any]) -> int | None:
 def words_of(lowered: str) -> set[str]:
     """Maximal runs of ASCII letters in a lower-cased sentence: a token whose lower case is
     an ASCII word is one of them."""
-    # Every other character becomes a space; bytes.translate is ~3x faster than a regex here.
-    return set(lowered.encode("ascii", "replace").translate(LETTERS_ONLY).decode("ascii").split())
+    return set(letters_only(lowered).split())
+
+
+def letters_only(text: str) -> str:
+    """``text`` with its ASCII letters lower-cased and every other character a space, at the
+    same offsets; bytes.translate is ~3x faster than a regex here."""
+    return text.encode("ascii", "replace").translate(_LETTERS_ONLY).decode("ascii")
 
 
 def anchor_words(pattern: Sequence[Mapping[str, Any]]) -> tuple[str, ...] | None:
@@ -175,5 +180,5 @@ def _finite(spec: Mapping[str, Any]) -> frozenset[str] | None:
 _ASCII_WORD = re.compile(r"[a-z]+")
 # ASCII letters stay (folded to lower case), every other byte becomes a space. Encoding with
 # errors="replace" gives one byte per character, so offsets do not move; bytes.translate is fast.
-LETTERS_ONLY = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32
-                     for c in range(256))
+_LETTERS_ONLY = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32
+                      for c in range(256))

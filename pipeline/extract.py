@@ -176,7 +176,7 @@ def _candidate_sentences(text: str, sents: list[tuple[int, int]],
     a fraction word, or a number (digits or words) with a unit word or a population noun.
     """
     marks = mark_starts(text)
-    clean = text.encode("ascii", "replace").translate(anchors.LETTERS_ONLY).decode("ascii")
+    clean = anchors.letters_only(text)
     out = []
     for s, e in sents:
         k = bisect_left(marks, s)
