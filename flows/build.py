@@ -1,23 +1,27 @@
 """The flow behind ``litx run``: ingest -> extract -> dedup -> write.
 
 Tasks are coarse (a batch of documents), because Prefect costs ~5 ms per task run here
-(shared/SETUP-NOTES.md §4). Each task body is one call into pipeline/. Extraction batches are
-cached by Prefect, keyed on their documents' content hashes plus the rules and code versions.
+(shared/SETUP-NOTES.md §4). Each task body is one call into pipeline/. Extraction batches
+(``flows/extraction.py``) are cached by Prefect, keyed on their documents' content hashes plus
+the rules and code versions.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from flows.extraction import extract_batch
 from pipeline import (batching, config, dataset, dedupe, extract, heap, ingest, manifest,
                       progress, reconcile, rules, textspool, versioning)
 from pipeline.runner import local_task_runner
@@ -35,18 +39,6 @@ def read_batch(paths: list[str], root: str) -> list[Document]:
     docs = [ingest.read(Path(p), Path(root)) for p in paths]
     progress.get().advance("ingest", len(docs))
     return docs
-
-
-def _extract_key(context, parameters) -> str:
-    ids = ",".join(d.doc_id for d in parameters["docs"])
-    return "litx-extract-" + hashlib.sha256(f"{ids}|{parameters['version']}".encode()).hexdigest()
-
-
-# Persisted for later runs; not also kept in Prefect's in-memory result cache, which would
-# hold every batch's records until the process ends.
-@task(cache_key_fn=_extract_key, persist_result=True, cache_result_in_memory=False)
-def extract_batch(docs: list[Document], version: str) -> list[extract.Extraction]:
-    return [extract.document(d) for d in docs]
 
 
 # One task returning a tuple: Prefect records every item of a list a task returns (an entry
@@ -114,7 +106,8 @@ def _ingest(raw_dir: str) -> list[Document]:
     return [d for chunk in chunks for d in read_batch(chunk, raw_dir)]
 
 
-def _extract(docs: list[Document], version: str, batch_docs: int) -> list[extract.Extraction]:
+def _submit_extraction(docs: list[Document], version: str, batch_docs: int) -> _Pending:
+    """Submit every extraction batch; the bar advances as each one finishes."""
     by_id = {d.doc_id: d for d in docs if d.status == "ok"}
     plan_path = Path(os.environ["PREFECT_HOME"]) / f"litx-batches-{version}.json"
     batches = batching.plan(sorted(by_id), batching.load_plan(plan_path), batch_docs)
@@ -122,12 +115,29 @@ def _extract(docs: list[Document], version: str, batch_docs: int) -> list[extrac
     # A batch is small enough for Prefect to inspect, and a quote() does not survive the trip
     # to a Dask worker (it arrives as a bare tuple).
     futures = [extract_batch.submit([by_id[i] for i in b], version) for b in batches]
-    out = []
     for batch, future in zip(batches, futures):
-        out.extend(future.result())
-        progress.get().advance("extract", len(batch))
-    batching.save_plan(plan_path, batches)
+        future.add_done_callback(lambda _, n=len(batch): progress.get().advance("extract", n))
+    return _Pending(batches, futures, plan_path, time.perf_counter())
+
+
+class _Pending(NamedTuple):
+    batches: list[list[str]]
+    futures: list
+    plan_path: Path
+    submitted: float  # perf_counter at submission
+
+
+def _gather(pending: _Pending) -> list[extract.Extraction]:
+    out = [x for future in pending.futures for x in future.result()]
+    batching.save_plan(pending.plan_path, pending.batches)
     return out
+
+
+def _extracts_elsewhere() -> bool:
+    """Whether extraction tasks run outside this process (worker processes, a Dask cluster),
+    leaving this one free to find the overlaps meanwhile."""
+    runner = FlowRunContext.get().task_runner
+    return not isinstance(runner, ThreadPoolTaskRunner)
 
 
 # Callers that do not choose a runner (tests, `litx bench`) get the one `litx run` uses.
@@ -146,16 +156,23 @@ def build_dataset(raw_dir: str = "raw", out_dir: str = "extracted",
     stored = manifest.unchanged(Path(out_dir), fp)
     if stored is not None:
         return Summary.from_json(stored)
+    # Worker processes or a cluster extract while this process finds the overlaps; extraction
+    # in this process's own worker thread would only fight dedup for the GIL.
+    pending = _submit_extraction(docs, version, batch_docs) if _extracts_elsewhere() else None
     # quote(): corpus-sized arguments are passed as they are; Prefect would otherwise walk
     # every record looking for futures, which cost more than the stages themselves.
     with _timed(timings, "dedup"):
         overlaps = find_overlaps(quote(docs))
     home = Path(os.environ["PREFECT_HOME"])
     with textspool.temporary(home / "litx-spool") as spool:
-        with _timed(timings, "extract", bar=False):
-            extractions = _extract(docs, version, batch_docs)
-            # Later stages read one text at a time: the texts wait on disk from here on.
-            docs = spool_texts(quote(docs), quote(spool))
+        pending = pending or _submit_extraction(docs, version, batch_docs)
+        extractions = _gather(pending)
+        # Later stages read one text at a time: the texts wait on disk from here on.
+        docs = spool_texts(quote(docs), quote(spool))
+        heap.release()
+        # Timed from submission, so with extraction running elsewhere it overlaps dedup's time.
+        timings["extract"] = time.perf_counter() - pending.submitted
+        del pending
         with _timed(timings, "link"):
             mentions, references = link_records(quote(extractions), quote(overlaps),
                                                 quote(docs))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
@@ -39,12 +41,17 @@ def local_task_runner():
     return ThreadPoolTaskRunner(max_workers=1)
 
 
-def check_runner(runner: str, address: str | None) -> None:
-    """Raise RunnerError unless ``--runner``/``--address`` can be used as given."""
+def check_runner(runner: str, address: str | None, workers: int = 1) -> None:
+    """Raise RunnerError unless ``--runner``/``--address``/``--workers`` can be used as given."""
     if runner not in ("local", "dask"):
         raise RunnerError(f"unknown runner {runner!r} (use local or dask)")
+    if workers < 1:
+        raise RunnerError(f"--workers must be at least 1, not {workers}")
     if runner == "local":
         return
+    if workers != 1:
+        raise RunnerError("--workers is for --runner local; a Dask cluster's workers are "
+                          "the ones started with `dask worker`")
     if not address:
         raise RunnerError("--runner dask needs --address tcp://HOST:PORT of a Dask scheduler")
     if not os.environ.get("PREFECT_API_URL"):
@@ -52,23 +59,59 @@ def check_runner(runner: str, address: str | None) -> None:
                           "start` and set PREFECT_API_URL for this command and every worker")
 
 
-def task_runner(runner: str, address: str | None):
-    """Prefect task runner for ``--runner``: one local worker, or an existing Dask cluster.
+def task_runner(runner: str, address: str | None, workers: int = 1):
+    """Prefect task runner for the options: one worker thread, ``workers`` local processes,
+    or an existing Dask cluster.
 
-    Locally a single worker is fastest: spaCy holds the GIL, and 2 processes measured
-    slower than one here (shared/PERF-NOTES.md §2). On Dask every worker needs the same
-    Prefect API, or each would boot its own temporary server (shared/SETUP-NOTES.md §5).
+    One thread is best for one worker: spaCy holds the GIL, and a pool of threads fights over
+    it. Worker processes pay ~4 s each to start (imports, the spaCy pipeline) and use their
+    own core. On Dask every worker needs the same Prefect API, or each would boot its own
+    temporary server (shared/SETUP-NOTES.md §5).
     """
-    check_runner(runner, address)
-    if runner == "local":
+    check_runner(runner, address, workers)
+    if runner == "local" and workers == 1:
         return local_task_runner()
+    if runner == "local":
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        return ProcessPoolTaskRunner(max_workers=workers)
     from prefect_dask import DaskTaskRunner
 
     return DaskTaskRunner(address=address)
 
 
+@contextmanager
+def shared_api(workers: int) -> Iterator[None]:
+    """Hand this process's Prefect API down to its worker processes (``PREFECT_API_URL``).
+
+    A worker process that finds no PREFECT_API_URL boots a temporary server of its own: on
+    the 1k corpus its first task started 11 s after submission instead of 4 s, and every
+    worker's server took CPU from the extraction. Without a configured API, the temporary
+    server this process would start anyway is started first.
+    """
+    if workers == 1 or os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        # The class Prefect's own client starts when there is no API URL: one per process,
+        # stopped when the process exits.
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()
+        server.start()
+        url = server.api_url
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+
+
 def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | None = None,
-             console: Console | None = None, excel_safe: bool = False):
+             console: Console | None = None, excel_safe: bool = False, workers: int = 1):
     """Run ``flows.build.build_dataset`` and return its Summary.
 
     An up-to-date ``out_dir`` is recognised first, without Prefect or the pipeline's
@@ -76,7 +119,7 @@ def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | Non
     are byte for byte those of a run that passed their checks. Otherwise a bad rule or
     decision file raises ``RuleError`` here, before Prefect starts or any output is touched.
     """
-    check_runner(runner, address)
+    check_runner(runner, address, workers)
     stored = manifest.up_to_date(raw, out_dir, excel_safe)
     if stored is not None:
         return Summary.from_json(stored)
@@ -88,7 +131,7 @@ def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | Non
         logging.getLogger(name).setLevel(logging.ERROR)
     from flows.build import BATCH_DOCS, DASK_BATCH_DOCS, build_dataset
 
-    flow_fn = build_dataset.with_options(task_runner=task_runner(runner, address))
+    flow_fn = build_dataset.with_options(task_runner=task_runner(runner, address, workers))
 
     columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
@@ -96,7 +139,8 @@ def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | Non
                   disable=not console.is_terminal) as bar:
         progress.set_reporter(_RichReporter(bar))
         try:
-            return flow_fn(str(raw), str(out_dir), excel_safe,
-                           DASK_BATCH_DOCS if runner == "dask" else BATCH_DOCS)
+            with shared_api(workers):
+                return flow_fn(str(raw), str(out_dir), excel_safe,
+                               DASK_BATCH_DOCS if runner == "dask" else BATCH_DOCS)
         finally:
             progress.set_reporter(None)
