@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
 
 from pipeline import __version__, atomic, config
 
@@ -78,9 +79,21 @@ def frame(name: str, rows: Iterable[Mapping[str, Any] | Any]) -> pd.DataFrame:
     """
     rows = rows if isinstance(rows, list) else list(rows)
     read = _reader(rows)
-    data = {f["name"]: pd.array(_cells(read(f["name"])), dtype=_DTYPES[f["type"]])
+    data = {f["name"]: _array(_cells(read(f["name"])), _DTYPES[f["type"]])
             for f in schema(name)["fields"]}
     return pd.DataFrame(data, copy=False)
+
+
+def _array(values: list[Any], dtype: str) -> pd.api.extensions.ExtensionArray:
+    """``pd.array(values, dtype=dtype)``; a column of only strings and None is handed to
+    Arrow as it is, which builds it in C (pandas first checks and copies every cell in a
+    Python-object loop: the tables of 1,000 documents took 0.5 s longer)."""
+    if dtype == "string":
+        try:
+            return pd.array(pyarrow.array(values, type=pyarrow.large_string()), dtype=dtype)
+        except (pyarrow.ArrowException, TypeError, ValueError):
+            pass  # a cell that is not a string (or not encodable): pandas converts it
+    return pd.array(values, dtype=dtype)
 
 
 def _reader(rows: list[Any]) -> Callable[[str], list[Any]]:

@@ -155,3 +155,25 @@ def test_a_table_failing_validation_leaves_the_previous_dataset_untouched(tmp_pa
     assert _files(tmp_path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["datapackage.json", "mentions.csv", "mentions.parquet", "text"])
+
+
+@pytest.mark.parametrize("values", [
+    ["a", None, "Ketamine 0.5 mg/kg", "é ✓ 𝛼", ""],
+    [],
+    [1, "x", None],  # not all strings: pandas converts the int
+    [float("nan"), "x"],
+    [pd.NA, "a"],
+    [b"bytes", "x"],
+])
+def test_string_columns_are_those_pandas_makes(values):
+    made = export._array(values, "string")
+    expected = pd.array(values, dtype="string")
+    assert made.dtype == expected.dtype
+    assert pd.Series(made).equals(pd.Series(expected))
+
+
+def test_a_string_column_pandas_cannot_make_still_fails_as_in_pandas():
+    with pytest.raises(UnicodeEncodeError):
+        pd.array(["\ud800"], dtype="string")
+    with pytest.raises(UnicodeEncodeError):
+        export._array(["\ud800"], "string")
