@@ -175,17 +175,22 @@ def detect(doc: Document, seg: Segments, index: SurnameIndex,
     printed = _printed_years(text, seg.sentences)
     taken = Blocked(blocked)
     for i in _with_years_near(printed, len(seg.sentences)):
-        years = _years_near(printed, seg, i)
-        if not years:
-            continue
         s, e = seg.sentences[i]
+        years = None  # worked out at the sentence's first name that is free to take
         for m in _NAME_FAST.finditer(text, s, e):
             spelling, entries = index.match(m.group())
             if not entries:
                 continue
-            found = index.of_years(spelling, years)
             start, end = m.span()
-            if found is not None and not taken.overlaps(start, end):
+            # Most names that match are inside a citation already (the cheaper test first).
+            if taken.overlaps(start, end):
+                continue
+            if years is None:
+                years = _years_near(printed, seg, i)
+            if not years:
+                break
+            found = index.of_years(spelling, years)
+            if found is not None:
                 out.append(_mention(doc, start, end, text[s:e], spelling, *found, rules_version))
     return out
 
