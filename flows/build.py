@@ -1,4 +1,4 @@
-"""The flow behind ``litx run``: ingest -> extract -> dedup -> write.
+"""The flow behind ``litx run``: ingest -> dedup and extract -> link -> reconcile -> write.
 
 Tasks are coarse (a batch of documents), because Prefect costs ~5 ms per task run here
 (shared/SETUP-NOTES.md §4). Each task body is one call into pipeline/. Extraction batches
