@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
@@ -22,7 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 
-from pipeline import __version__, atomic, config
+from pipeline import __version__, atomic, config, csvbody
 
 _DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
 
@@ -170,14 +170,22 @@ def write_csv(df: pd.DataFrame, fh: BinaryIO) -> None:
     # Python value (for a float its repr, which is also the str pandas makes of it), a missing
     # cell as "". Tested against to_csv. Rows go to the file in slices, so only one slice's
     # cells and text exist at a time: the whole file in memory was most of the write stage's.
-    for start in range(0, max(len(df), 1), CSV_SLICE_ROWS):
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n", quoting=quoting).writerow(df.columns)
+    fh.write(header.getvalue().encode("utf-8"))
+    # csvbody renders the same bytes column-wise in Arrow, where it knows every column.
+    body = csvbody.rows(df, quoting, CSV_SLICE_ROWS) or _module_rows(df, quoting)
+    for chunk in body:
+        fh.write(chunk)
+
+
+def _module_rows(df: pd.DataFrame, quoting: int) -> Iterator[bytes]:
+    for start in range(0, len(df), CSV_SLICE_ROWS):
         part = df.iloc[start:start + CSV_SLICE_ROWS]
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n", quoting=quoting)
-        if start == 0:
-            writer.writerow(df.columns)
-        writer.writerows(zip(*(part[c].to_numpy(dtype=object, na_value="") for c in df.columns)))
-        fh.write(buf.getvalue().encode("utf-8"))
+        csv.writer(buf, lineterminator="\n", quoting=quoting).writerows(
+            zip(*(part[c].to_numpy(dtype=object, na_value="") for c in df.columns)))
+        yield buf.getvalue().encode("utf-8")
 
 
 _CSV_DTYPES = (pd.StringDtype, pd.Int64Dtype, pd.Float64Dtype)
@@ -187,9 +195,19 @@ CSV_SLICE_ROWS = 5000
 def _has_carriage_return(df: pd.DataFrame) -> bool:
     for name in df.columns:
         col = df[name]
-        if col.dtype == "string" and col.str.contains("\r", regex=False).fillna(False).any():
+        if col.dtype == "string" and _holds_carriage_return(col):
             return True
     return False
+
+
+def _holds_carriage_return(col: pd.Series) -> bool:
+    try:
+        # One scan of the column's bytes, and only where one is found a look at each cell.
+        if not csvbody.holds_any(pyarrow.array(col.array, type=pyarrow.large_string()), b"\r"):
+            return False
+    except (pyarrow.ArrowException, TypeError, ValueError):
+        pass  # not Arrow-encodable (a lone surrogate): the cells are looked at by pandas
+    return bool(col.str.contains("\r", regex=False).fillna(False).any())
 
 
 Tables = Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]

@@ -7,13 +7,14 @@ import io
 import shutil
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import RAW
-from pipeline import export
+from pipeline import csvbody, export
 from pipeline.records import Mention
 
 NASTY = [
@@ -97,6 +98,44 @@ def test_csv_bytes_are_what_pandas_to_csv_writes(rows, slice_rows):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(export, "CSV_SLICE_ROWS", slice_rows)
         assert export.csv_bytes(df) == expected
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(st.lists(st.tuples(st.none() | _CELL, st.none() | _CELL,
+                          st.none() | st.integers(-2**62, 2**62),
+                          st.none() | st.floats(allow_nan=False)), max_size=8),
+       st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]), st.integers(1, 3),
+       st.sampled_from(["pyarrow", "python"]))
+def test_arrow_rows_are_the_csv_modules(rows, quoting, slice_rows, storage):
+    strings = pd.StringDtype(storage)
+    df = pd.DataFrame({"a": pd.array([r[0] for r in rows], dtype=strings),
+                       "b": pd.array([r[1] for r in rows], dtype=strings),
+                       "i": pd.array([r[2] for r in rows], dtype="Int64"),
+                       "f": pd.array([r[3] for r in rows], dtype="Float64")})
+    body = csvbody.rows(df, quoting, slice_rows)
+    assert body is not None
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n", quoting=quoting).writerows(
+        zip(*(df[c].to_numpy(dtype=object, na_value="") for c in df.columns)))
+    assert b"".join(body) == buf.getvalue().encode("utf-8")
+
+
+def test_columns_arrow_does_not_render_go_to_the_csv_module():
+    one = pd.DataFrame({"s": pd.array(["", "x"], dtype="string")})
+    assert csvbody.rows(one, csv.QUOTE_MINIMAL, 10) is None  # the module writes "" for ""
+    flags = pd.DataFrame({"s": pd.array(["x"], dtype="string"),
+                          "b": pd.array([True], dtype="boolean")})
+    assert csvbody.rows(flags, csv.QUOTE_MINIMAL, 10) is None
+    assert export.csv_bytes(flags) == flags.to_csv(index=False, lineterminator="\n").encode()
+
+
+def test_holds_any_reads_only_the_cells_of_a_slice():
+    arr = pa.array(['a,"b"', None, "plain", "", "c\r"], type=pa.large_string())
+    assert csvbody.holds_any(arr, b'"')
+    assert not csvbody.holds_any(arr.slice(1, 3), b',"\n\r')
+    assert csvbody.holds_any(arr.slice(4), b"\r")
+    assert not csvbody.holds_any(arr.slice(2, 0), b"p")
+    assert not csvbody.holds_any(pa.array([None, None], type=pa.large_string()), b"x")
 
 
 def test_every_seed_csv_reads_the_same_in_both_readers_and_matches_parquet(seed_run):
