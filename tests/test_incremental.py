@@ -78,6 +78,43 @@ def test_edited_output_is_rebuilt(prefect_harness, corpus, tmp_path):
     assert (out / "mentions.csv").read_bytes() == good
 
 
+def test_a_cached_batch_is_unpickled_once(prefect_harness, corpus, tmp_path, monkeypatch):
+    # Prefect checks that a cached result exists before reading it; with the cache key kept
+    # next to the result, that check unpickled the whole batch a first time.
+    out = tmp_path / "out"
+    build_dataset(str(corpus), str(out))
+    (out / "mentions.csv").write_text("tampered\n")  # a rebuild, every batch from the cache
+    counter = Counter(monkeypatch)
+    loaded = []
+    real = extract.Extraction
+
+    def counting(*fields):  # what unpickling an Extraction calls (records.pickled_by_fields)
+        loaded.append(fields[0])
+        return real(*fields)
+
+    monkeypatch.setattr(extract, "Extraction", counting)
+    build_dataset(str(corpus), str(out))
+    assert counter.ids == []
+    assert len(loaded) == len(set(loaded)) == 5  # each seed document's extraction, once
+
+
+def test_batches_cached_by_dask_and_by_local_runs_share_a_prefect_home(prefect_harness, corpus,
+                                                                       tmp_path, monkeypatch):
+    # A Dask run keeps each batch's cache key in its result file, a local run in a file of
+    # its own; neither may read the other's result file as its own format.
+    from flows import build, extraction
+
+    build_dataset(str(corpus), str(tmp_path / "local"))
+    with monkeypatch.context() as m:
+        m.setattr(build, "_extraction_task", lambda: extraction.extract_batch)
+        build_dataset(str(corpus), str(tmp_path / "dask-like"))
+    counter = Counter(monkeypatch)
+    build_dataset(str(corpus), str(tmp_path / "again"))
+    assert counter.ids == []
+    _same(tmp_path / "local", tmp_path / "dask-like")
+    _same(tmp_path / "local", tmp_path / "again")
+
+
 def test_editing_a_rule_file_reextracts_everything(prefect_harness, corpus, tmp_path,
                                                     monkeypatch):
     out = tmp_path / "out"
