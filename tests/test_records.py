@@ -40,6 +40,17 @@ class _Derived:
     b: int = field(default=0, init=False)
 
 
+@dataclass(frozen=True)
+class _One:
+    a: tuple[int, ...]
+
+
+def test_replaced_handles_a_record_of_one_field():
+    # One field is read by its getter as the value itself, not as a 1-tuple of values.
+    assert replaced(_One((1, 2)), a=(3,)) == _One((3,))
+    assert replaced(_One((1, 2))) == _One((1, 2))
+
+
 def test_replaced_leaves_non_init_fields_to_replace():
     assert replaced(_Derived(1), a=2) == _Derived(2)
     with pytest.raises(ValueError):
