@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from types import MappingProxyType
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from pipeline.citation_rules import get_rules
@@ -105,36 +106,56 @@ def unify_keys(keys: Iterable[str], preferred: Iterable[str] = ()) -> dict[str, 
     for group in by_year.values():
         # Reference-list spellings first, then the most frequent, then alphabetical: stable.
         group.sort(key=lambda k: (k not in pref, -counts[k], k))
-        names = [_surname(k) for k in group]
-        for i, key in enumerate(group):
-            if key in out:
-                continue
-            out[key] = key
-            rest = [j for j in range(i + 1, len(group)) if group[j] not in out]
-            for k in same_authors(names[i], [names[j] for j in rest]):
-                out[group[rest[k]]] = key
+        canonical = _canonical([_surname(k) for k in group])
+        out.update((key, group[c]) for key, c in zip(group, canonical))
     return out
 
 
-def same_authors(name: str, others: list[str]) -> set[int]:
-    """Indexes of ``others`` that ``same_author(name, other)`` accepts, for many at once: the
-    fuzzy ratio of single-word surnames is computed by rapidfuzz in one call (a year's keys
-    compare all against all)."""
+_BLOCK = 256  # rows of the similarity matrix computed at once
+
+
+def _canonical(names: list[str]) -> list[int]:
+    """For each name, the index of the name it is merged into: walking the names in order,
+    each one not yet merged takes every later unmerged name that ``same_author`` accepts.
+
+    All pairs of a year's surnames are compared; the single-word ones (nearly all) by
+    rapidfuzz in blocks of rows, so a corpus with thousands of keys a year does no Python
+    loop per pair. Pairs with a multi-word surname go through ``same_author``.
+    """
     rules = get_rules()
-    folded = fold(name)
-    hits = {k for k, o in enumerate(others) if fold(o) == folded}
-    if len(folded) < rules.surname_min_fuzzy_len:
-        return hits
-    single = len(name.split()) == 1
-    plain = [k for k, o in enumerate(others) if single and len(o.split()) == 1
-             and len(fold(o)) >= rules.surname_min_fuzzy_len]
-    found = process.extract(folded, [fold(others[k]) for k in plain], scorer=fuzz.ratio,
-                            score_cutoff=rules.surname_similarity, limit=None)
-    hits.update(plain[idx] for _, _, idx in found)
-    done = set(plain)
-    hits.update(k for k, o in enumerate(others) if k not in done and k not in hits
-                and same_author(name, o))
-    return hits
+    folded = [fold(n) for n in names]
+    long_enough = [len(f) >= rules.surname_min_fuzzy_len for f in folded]
+    single = [len(n.split()) == 1 for n in names]
+    plain = [k for k in range(len(names)) if single[k] and long_enough[k]]
+    close: dict[int, list[int]] = {}
+    same: dict[str, list[int]] = {}
+    for k, f in enumerate(folded):
+        same.setdefault(f, []).append(k)
+    for k, f in enumerate(folded):
+        close[k] = [j for j in same[f] if j > k]
+    texts = [folded[k] for k in plain]
+    for start in range(0, len(plain), _BLOCK):
+        scores = process.cdist(texts[start:start + _BLOCK], texts, scorer=fuzz.ratio,
+                               score_cutoff=rules.surname_similarity, dtype=np.float32)
+        for r, c in zip(*np.nonzero(scores)):
+            if c > start + r:
+                close[plain[start + r]].append(plain[c])
+    multi = [k for k in range(len(names)) if not single[k]]
+    canonical = [-1] * len(names)
+    for i, name in enumerate(names):
+        if canonical[i] >= 0:
+            continue
+        canonical[i] = i
+        merged = close[i]
+        if long_enough[i]:
+            # What rapidfuzz did not compare: pairs with a multi-word surname.
+            others = range(i + 1, len(names)) if not single[i] else (j for j in multi if j > i)
+            merged = merged + [j for j in others if canonical[j] < 0 and folded[j] != folded[i]
+                               and same_author(name, names[j])]
+        for j in merged:
+            if canonical[j] < 0:
+                canonical[j] = i
+    return canonical
 
 
 def _surname(key: str) -> str:
