@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.extract import Extraction
 from pipeline.records import (Conflict, DocLinks, Document, Finding, Layout, Mention, Overlap,
-                              Reference, pickled_by_fields, replaced)
+                              Reference, pickled_by_fields, replaced, stable_id)
 
 
 def test_replaced_equals_dataclasses_replace():
@@ -94,3 +94,12 @@ def test_records_pickle_as_constructor_and_values():
 def test_a_class_whose_fields_are_not_its_constructor_keeps_default_pickling():
     assert "__reduce__" not in vars(pickled_by_fields(_Derived))
     assert pickle.loads(pickle.dumps(_Derived(5))) == _Derived(5)
+
+
+@pytest.mark.parametrize("doc_id, label, start, end", [
+    ("0123456789abcdef", "DOSE", 0, 7), ("d", "REFERENCE", 12345, 12399), ("é ✓", "CITATION", 3, 4)])
+def test_span_ids_are_the_stable_id_of_their_span(doc_id, label, start, end):
+    m = Mention(doc_id, "a.txt", label, start, end, "x", "s", "r", "v")
+    r = Reference(doc_id, "a.txt", start, end, "x")
+    assert m.mention_id == stable_id(doc_id, label, start, end)
+    assert r.ref_id == stable_id(doc_id, "REFERENCE", start, end)
