@@ -12,7 +12,9 @@ character and a ``"\\n"`` line end are covered, the way ``pipeline.export`` writ
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -73,9 +75,11 @@ def _column(col: pd.Series):
     if isinstance(col.dtype, pd.Float64Dtype):
         # Arrow's shortest float text is not Python's ("100" for 100.0, "1e-7" for 1e-07),
         # so floats are rendered by Python, a slice at a time.
-        values = col.to_numpy(dtype=object, na_value="")
-        return None, lambda start, size: pa.array([str(v) for v in values[start:start + size]],
-                                                  type=pa.large_string())
+        def render(start: int, size: int) -> pa.LargeStringArray:
+            values = col.iloc[start:start + size].to_numpy(dtype=object, na_value="")
+            return pa.array([str(v) for v in values], type=pa.large_string())
+
+        return None, render
     return None
 
 
@@ -87,8 +91,14 @@ def holds_any(text: pa.LargeStringArray, chars: bytes) -> bool:
         return False
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64, count=len(text) + 1,
                             offset=text.offset * 8)
-    raw = bytes(memoryview(data)[offsets[0]:offsets[-1]])
-    return any(bytes([c]) in raw for c in chars)
+    # re searches the buffer in place: a copy of a long column would be the write stage's
+    # largest allocation.
+    return _any_of(chars).search(memoryview(data)[offsets[0]:offsets[-1]]) is not None
+
+
+@lru_cache(maxsize=8)
+def _any_of(chars: bytes) -> re.Pattern[bytes]:
+    return re.compile(b"[" + re.escape(chars) + b"]")
 
 
 def _needs(text: pa.LargeStringArray) -> pa.BooleanArray:
