@@ -63,11 +63,7 @@ def to_cell(value: Any) -> Any:
     """A record field as a CSV cell: tuples joined by ';', boxes as 'x0,top,x1,bottom'."""
     if value is None or value == ():
         return None
-    if isinstance(value, tuple) and value and all(isinstance(v, float) for v in value):
-        return ",".join(f"{v:.2f}" for v in value)
-    if isinstance(value, tuple):
-        return ";".join(str(v) for v in value)
-    return value
+    return _tuple_cell(value) if isinstance(value, tuple) else value
 
 
 def frame(name: str, rows: Iterable[Mapping[str, Any] | Any]) -> pd.DataFrame:
@@ -122,9 +118,21 @@ def _record_names(kind: type) -> frozenset[str]:
 def _cells(values: list[Any]) -> list[Any]:
     # Only tuples change in to_cell; most columns hold none, and skipping them saves a call
     # per cell (2.4M on a 1k-document corpus).
-    if any(issubclass(t, tuple) for t in set(map(type, values))):
-        return [to_cell(v) for v in values]
-    return values
+    kinds = set(map(type, values))
+    if not any(issubclass(t, tuple) for t in kinds):
+        return values
+    if kinds <= {tuple, type(None)}:
+        # A column of tuples (authors, ref ids, boxes) and gaps: to_cell without its tests
+        # for what the column cannot hold.
+        return [_tuple_cell(v) if v else None for v in values]
+    return [to_cell(v) for v in values]
+
+
+def _tuple_cell(value: tuple) -> str:
+    """``to_cell`` of a non-empty tuple."""
+    if isinstance(value[0], float) and all(isinstance(v, float) for v in value):
+        return ",".join(f"{v:.2f}" for v in value)
+    return ";".join(map(str, value))
 
 
 _ID_PROPERTIES = ("mention_id", "ref_id")

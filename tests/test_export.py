@@ -7,6 +7,8 @@ import weakref
 import pandas as pd
 import pandera.errors
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import atomic, export
 from pipeline.records import Mention
@@ -177,3 +179,24 @@ def test_a_string_column_pandas_cannot_make_still_fails_as_in_pandas():
         pd.array(["\ud800"], dtype="string")
     with pytest.raises(UnicodeEncodeError):
         export._array(["\ud800"], "string")
+
+
+_ITEM = st.floats(allow_nan=False) | st.integers() | st.text(max_size=5)
+
+
+@settings(max_examples=80, deadline=None, database=None)
+@given(st.lists(st.none() | st.tuples() | st.lists(_ITEM, max_size=4).map(tuple)
+                | st.lists(st.floats(allow_nan=False), min_size=1, max_size=4).map(tuple),
+                max_size=12))
+def test_a_column_of_tuples_becomes_the_cells_to_cell_makes(values):
+    # Columns of only tuples and gaps take a shorter path than to_cell per value.
+    assert export._cells(values) == [export.to_cell(v) for v in values]
+    assert export._cells(values + ["text"]) == [export.to_cell(v) for v in values + ["text"]]
+
+
+@pytest.mark.parametrize("value, cell", [
+    ((), None), (None, None), ((1.0, 2.5, 3.333, 4.0), "1.00,2.50,3.33,4.00"),
+    ((4, 17), "4;17"), (("Krupitsky", "Grinenko"), "Krupitsky;Grinenko"),
+    ((1.5, "x"), "1.5;x"), ((2, 0.5), "2;0.5"), ("", ""), (0, 0)])
+def test_to_cell_joins_tuples_and_writes_boxes_with_two_decimals(value, cell):
+    assert export.to_cell(value) == cell
