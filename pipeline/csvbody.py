@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 import numpy as np
@@ -34,31 +34,26 @@ def rows(df: pd.DataFrame, quoting: int, slice_rows: int) -> Iterator[bytes] | N
     if len(df.columns) < 2 or quoting not in (csv.QUOTE_MINIMAL, csv.QUOTE_ALL):
         # A row of one empty cell is written as "" by the csv module, not as an empty line.
         return None
-    columns = [_column(df[name]) for name in df.columns]
+    columns = [_column(df[name], quoting == csv.QUOTE_ALL) for name in df.columns]
     if any(c is None for c in columns):
         return None
-    quote_all = quoting == csv.QUOTE_ALL
-    # Asked once per column of its bytes, not per cell: most columns (ids, labels, numbers)
-    # have no cell to quote.
-    quotable = [quote_all or (text is not None and holds_any(text, b',"\n'))
-                for text, _ in columns]
-    return _chunks(columns, quotable, quote_all, len(df), slice_rows)
+    return _chunks(columns, quoting == csv.QUOTE_ALL, len(df), slice_rows)
 
 
-def _chunks(columns: list, quotable: list[bool], quote_all: bool, n: int,
+_Render = Callable[[int, int], pa.LargeStringArray]
+
+
+def _chunks(columns: list[tuple[_Render, bool]], quote_all: bool, n: int,
             slice_rows: int) -> Iterator[bytes]:
     for start in range(0, n, slice_rows):
-        cells = []
-        for (text, render), quote in zip(columns, quotable):
-            part = (pc.fill_null(text.slice(start, slice_rows), _NOTHING) if text is not None
-                    else render(start, slice_rows))
-            cells.append(_quoted(part, quote_all) if quote else part)
+        cells = [_quoted(render(start, slice_rows), quote_all) if quote
+                 else render(start, slice_rows) for render, quote in columns]
         yield _concatenated(pc.binary_join_element_wise(*cells, _NOTHING, _COMMA))
 
 
-def _column(col: pd.Series):
-    """(text, None) for a column held as text (missing cells still null), (None, render) for
-    one rendered per slice; None for a column this module does not render.
+def _column(col: pd.Series, quote_all: bool) -> tuple[_Render, bool] | None:
+    """How to render a slice of ``col`` as text, and whether any of its cells may need
+    quotes; None for a column this module does not render.
 
     Each cell comes out as the csv module renders its value: a string as it is, a number by
     str() (for a float that is its repr), a missing cell as "".
@@ -66,12 +61,15 @@ def _column(col: pd.Series):
     if isinstance(col.dtype, pd.StringDtype):
         try:
             # The frame's own Arrow data when it has it, not a copy.
-            return pa.array(col.array, type=pa.large_string()), None
+            text = pa.array(col.array, type=pa.large_string())
         except (pa.ArrowException, TypeError, ValueError):
             return None  # e.g. a lone surrogate: the csv path raises the error it always did
+        # Asked once of the column's bytes, not per cell: most columns (ids, labels) have no
+        # cell to quote.
+        return _sliced(text), quote_all or holds_any(text, b',"\n')
     if isinstance(col.dtype, pd.Int64Dtype):
         ints = pa.array(col.array, type=pa.int64())
-        return pc.cast(ints, pa.large_string()), None  # as str() writes them
+        return _sliced(pc.cast(ints, pa.large_string())), quote_all  # as str() writes them
     if isinstance(col.dtype, pd.Float64Dtype):
         # Arrow's shortest float text is not Python's ("100" for 100.0, "1e-7" for 1e-07),
         # so floats are rendered by Python, a slice at a time.
@@ -79,8 +77,12 @@ def _column(col: pd.Series):
             values = col.iloc[start:start + size].to_numpy(dtype=object, na_value="")
             return pa.array([str(v) for v in values], type=pa.large_string())
 
-        return None, render
+        return render, quote_all
     return None
+
+
+def _sliced(text: pa.LargeStringArray) -> _Render:
+    return lambda start, size: pc.fill_null(text.slice(start, size), _NOTHING)
 
 
 def holds_any(text: pa.LargeStringArray, chars: bytes) -> bool:
@@ -89,8 +91,7 @@ def holds_any(text: pa.LargeStringArray, chars: bytes) -> bool:
     data = text.buffers()[2]
     if not len(text) or data is None:
         return False
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64, count=len(text) + 1,
-                            offset=text.offset * 8)
+    offsets = _offsets(text)
     # re searches the buffer in place: a copy of a long column would be the write stage's
     # largest allocation.
     return _any_of(chars).search(memoryview(data)[offsets[0]:offsets[-1]]) is not None
@@ -101,20 +102,23 @@ def _any_of(chars: bytes) -> re.Pattern[bytes]:
     return re.compile(b"[" + re.escape(chars) + b"]")
 
 
-def _needs(text: pa.LargeStringArray) -> pa.BooleanArray:
-    return pc.match_substring_regex(text, _NEEDS_QUOTES)
-
-
 def _quoted(text: pa.LargeStringArray, quote_all: bool) -> pa.LargeStringArray:
     wrapped = pc.binary_join_element_wise(_QUOTE, pc.replace_substring(text, '"', '""'), _QUOTE,
                                           _NOTHING)
-    return wrapped if quote_all else pc.if_else(_needs(text), wrapped, text)
+    if quote_all:
+        return wrapped
+    return pc.if_else(pc.match_substring_regex(text, _NEEDS_QUOTES), wrapped, text)
 
 
 def _concatenated(lines: pa.LargeStringArray) -> bytes:
     """Every line, its trailing "," turned into "\\n", as one byte string."""
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64,
-                            count=len(lines) + 1, offset=lines.offset * 8)
+    offsets = _offsets(lines)
     data = np.frombuffer(lines.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].copy()
     data[offsets[1:] - offsets[0] - 1] = ord("\n")
     return data.tobytes()
+
+
+def _offsets(text: pa.LargeStringArray) -> np.ndarray:
+    """Where each cell of ``text`` starts in its data buffer, and where the last one ends."""
+    return np.frombuffer(text.buffers()[1], dtype=np.int64, count=len(text) + 1,
+                         offset=text.offset * 8)
