@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -89,12 +90,30 @@ def cli_rerun(docs_dir: Path, out_dir: Path) -> float:
     return time.perf_counter() - start
 
 
+# What a maintainer adds between two runs: one short paper with a dose, a sample size, a
+# percentage and a citation.
+ADDED_DOC = ("Ketamine 0.5 mg/kg was given to 20 patients (n = 20); 45% remained abstinent "
+             "at 12 months (Krupitsky et al., 2002).\n")
+
+
+def with_one_more(docs_dir: Path, work: Path) -> Path:
+    """A copy of the corpus with ``ADDED_DOC`` as one more file; the corpus itself, which later
+    benchmarks reuse, is left as it is."""
+    target = work / f"{docs_dir.parent.name}-plus-one"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(docs_dir, target)
+    (target / "zz-added-paper.txt").write_text(ADDED_DOC, encoding="utf-8")
+    return target
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run(n_docs: int = 1000, work: Path | None = None, workers: int = 1) -> dict:
-    """Generate, run the flow cold and again unchanged; return the measured figures.
+    """Generate, run the flow cold, again unchanged, and with one document added; return the
+    measured figures.
 
     With ``workers`` > 1 extraction runs in that many processes, alongside dedup: stage
     times then overlap, and the per-core throughput is the end-to-end MB/s over the cores
@@ -103,22 +122,27 @@ def run(n_docs: int = 1000, work: Path | None = None, workers: int = 1) -> dict:
     work = work or Path(tempfile.mkdtemp(prefix="litx-bench-"))
     docs_dir = corpus(n_docs, work)
     floor = regex_floor(docs_dir)
-    os.environ["PREFECT_TASKS_REFRESH_CACHE"] = "true"  # the first run must not reuse a cache
+    from prefect.settings import PREFECT_TASKS_REFRESH_CACHE, temporary_settings
+
     warm_start = time.perf_counter()
     _warm_up()
     server_s = time.perf_counter() - warm_start
     out = work / f"out-{n_docs}"
-    first_s, summary = run_flow(docs_dir, out, workers)
+    # The first run must not reuse a cache. (Prefect reads the environment once, so this is
+    # a settings context, not PREFECT_TASKS_REFRESH_CACHE set and unset around the run.)
+    with temporary_settings(updates={PREFECT_TASKS_REFRESH_CACHE: True}):
+        first_s, summary = run_flow(docs_dir, out, workers)
     # The worker processes have been joined by now; the largest of them, when there were any.
     workers_rss = (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
                    if workers > 1 else None)
-    os.environ.pop("PREFECT_TASKS_REFRESH_CACHE")
     second_s, again = run_flow(docs_dir, out, workers)
     cli_s = cli_rerun(docs_dir, out)
+    # Into the same outputs, so the run finds the other batches in the cache.
+    added_s, added = run_flow(with_one_more(docs_dir, work), out, workers)
     stages = [Stage(name, secs, floor.mb, floor.docs) for name, secs in summary.timings.items()]
     stages.append(Stage("end to end", first_s, floor.mb, floor.docs))
     return {"floor": floor, "stages": stages, "rerun_s": second_s, "rerun_skipped": again.skipped,
-            "cli_rerun_s": cli_s,
+            "cli_rerun_s": cli_s, "added_s": added_s, "added_timings": added.timings,
             "first_s": first_s, "server_s": server_s, "peak_rss_mb": peak_rss_mb(),
             "n_docs": floor.docs, "mb": floor.mb, "pdf": _pdf_pages(), "workers": workers,
             "worker_peak_rss_mb": workers_rss}

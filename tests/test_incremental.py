@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from prefect.settings import PREFECT_TASKS_REFRESH_CACHE, temporary_settings
 
 from conftest import RAW, ROOT
 from flows.build import build_dataset
@@ -53,9 +54,16 @@ def test_adding_a_document_extracts_only_that_document(prefect_harness, corpus, 
     build_dataset(str(corpus), str(tmp_path / "out"))
     assert len(counter.ids) == 1
     clean = tmp_path / "clean"
-    monkeypatch.setenv("PREFECT_TASKS_REFRESH_CACHE", "true")
-    build_dataset(str(corpus), str(clean))
+    with fresh_cache():
+        build_dataset(str(corpus), str(clean))
+    assert len(counter.ids) == 1 + 6  # the clean run extracted every document again
     _same(tmp_path / "out", clean)
+
+
+def fresh_cache():
+    """Cached batches are not read inside this block. Prefect reads its settings once, so
+    setting PREFECT_TASKS_REFRESH_CACHE in the environment mid-session does nothing."""
+    return temporary_settings(updates={PREFECT_TASKS_REFRESH_CACHE: True})
 
 
 def test_unchanged_rerun_does_no_extraction(prefect_harness, corpus, tmp_path, monkeypatch):
@@ -133,9 +141,9 @@ def test_editing_a_rule_file_reextracts_everything(prefect_harness, corpus, tmp_
 def test_batch_size_does_not_change_the_outputs(prefect_harness, corpus, tmp_path, monkeypatch):
     # Dask runs use larger batches than local ones; a plan of 2-document batches must write
     # the same bytes as the default plan.
-    monkeypatch.setenv("PREFECT_TASKS_REFRESH_CACHE", "true")
-    build_dataset(str(corpus), str(tmp_path / "small"), batch_docs=2)
-    build_dataset(str(corpus), str(tmp_path / "default"))
+    with fresh_cache():
+        build_dataset(str(corpus), str(tmp_path / "small"), batch_docs=2)
+        build_dataset(str(corpus), str(tmp_path / "default"))
     _same(tmp_path / "small", tmp_path / "default")
 
 
