@@ -114,7 +114,8 @@ def _submit_extraction(docs: list[Document], version: str, batch_docs: int) -> _
     progress.get().start("extract", len(by_id))
     # A batch is small enough for Prefect to inspect, and a quote() does not survive the trip
     # to a Dask worker (it arrives as a bare tuple).
-    futures = [_extraction_task().submit([by_id[i] for i in b], version) for b in batches]
+    extract_task = _extraction_task()
+    futures = [extract_task.submit([by_id[i] for i in b], version) for b in batches]
     for batch, future in zip(batches, futures):
         future.add_done_callback(lambda _, n=len(batch): progress.get().advance("extract", n))
     return _Pending(batches, futures, plan_path, time.perf_counter())
