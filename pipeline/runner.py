@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline import config, decisions, manifest, progress, rules
+from pipeline import config, decisions, manifest, prefect_api, progress, rules
 from pipeline.summary import Summary
 
 
@@ -125,6 +125,8 @@ def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | Non
         return Summary.from_json(stored)
     rules.load()
     decisions.load(config.RULES_DIR / "decisions.jsonl")
+    # Launched before the imports below, which it overlaps (pipeline/prefect_api.py).
+    server = prefect_api.TemporaryServer() if prefect_api.wanted() else None
     console = console or Console(stderr=True)
     # Prefect's own loggers stay quiet: the user sees a bar and a summary, not server logs.
     for name in ("prefect", "httpx", "uvicorn", "docket"):
@@ -132,6 +134,9 @@ def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | Non
     from flows.build import BATCH_DOCS, DASK_BATCH_DOCS, build_dataset
 
     flow_fn = build_dataset.with_options(task_runner=task_runner(runner, address, workers))
+    if server is not None and not prefect_api.wanted():  # a profile names an API after all
+        server.stop()
+        server = None
 
     columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
@@ -139,8 +144,31 @@ def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | Non
                   disable=not console.is_terminal) as bar:
         progress.set_reporter(_RichReporter(bar))
         try:
-            with shared_api(workers):
+            with _own_api(server), shared_api(workers):
                 return flow_fn(str(raw), str(out_dir), excel_safe,
                                DASK_BATCH_DOCS if runner == "dask" else BATCH_DOCS)
         finally:
             progress.set_reporter(None)
+            if server is not None:
+                server.stop()
+
+
+@contextmanager
+def _own_api(server: prefect_api.TemporaryServer | None) -> Iterator[None]:
+    """Point Prefect, and the worker processes it starts, at ``server``'s API."""
+    if server is None:
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", 90))
+    try:
+        url = server.wait(timeout)
+    except prefect_api.ServerError as e:
+        raise RunnerError(str(e)) from None
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)

@@ -1,0 +1,101 @@
+"""The temporary Prefect server ``litx run`` launches before importing the pipeline."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import ROOT
+from pipeline import prefect_api
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie has exited but is not yet reaped by its (dead) parent's reaper.
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_the_server_answers_from_the_project_home_and_stops(tmp_path, monkeypatch):
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    server = prefect_api.TemporaryServer()
+    try:
+        url = server.wait(120)
+        assert url == f"http://127.0.0.1:{server.port}/api"
+        with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
+            assert json.loads(response.read()) is True
+        # The run's state lives in the project's Prefect home, as with Prefect's own server.
+        assert (tmp_path / "home" / "prefect.db").is_file()
+    finally:
+        server.stop()
+    assert server._process.poll() is not None
+    assert not prefect_api._answers(f"{url}/health")
+
+
+def test_a_server_that_exits_is_retried_once_then_reported(monkeypatch):
+    ports = []
+
+    def failing(port: int) -> list[str]:
+        ports.append(port)
+        return [sys.executable, "-c",
+                f"import sys; print('starting'); sys.exit('port {port} is taken')"]
+
+    monkeypatch.setattr(prefect_api, "command", failing)
+    server = prefect_api.TemporaryServer()
+    with pytest.raises(prefect_api.ServerError) as err:
+        server.wait(60)
+    assert len(ports) == 2
+    assert str(err.value) == (f"the temporary Prefect server exited with code 1: "
+                              f"port {ports[1]} is taken")
+
+
+def test_a_server_that_never_answers_times_out_and_is_stopped(monkeypatch):
+    monkeypatch.setattr(prefect_api, "command",
+                        lambda port: [sys.executable, "-c", "import time; time.sleep(60)"])
+    server = prefect_api.TemporaryServer()
+    with pytest.raises(prefect_api.ServerError, match="did not answer within 0.5 s"):
+        server.wait(0.5)
+    assert server._process.poll() is not None
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's prctl")
+def test_a_killed_run_leaves_no_server_behind(tmp_path):
+    code = ("import sys, time\nfrom pipeline import prefect_api\n"
+            "prefect_api.command = lambda port: [sys.executable, '-c', "
+            "'import time; time.sleep(120)']\n"
+            "server = prefect_api.TemporaryServer()\n"
+            "print(server._process.pid, flush=True)\ntime.sleep(120)\n")
+    run = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, stdout=subprocess.PIPE,
+                           text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    child = int(run.stdout.readline())
+    assert _pid_alive(child)
+    run.send_signal(signal.SIGKILL)  # no atexit handler runs
+    run.wait()
+    deadline = time.monotonic() + 10
+    while _pid_alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _pid_alive(child)
+
+
+def test_no_server_is_wanted_when_an_api_is_configured_or_ephemeral_mode_is_off(monkeypatch):
+    from prefect.settings import (PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED,
+                                  temporary_settings)
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        assert prefect_api.wanted()
+        with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+            assert not prefect_api.wanted()
+        with temporary_settings({PREFECT_SERVER_EPHEMERAL_ENABLED: False}):
+            assert not prefect_api.wanted()
