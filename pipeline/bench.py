@@ -80,30 +80,31 @@ def run_flow(docs_dir: Path, out_dir: Path, workers: int = 1) -> tuple[float, ob
     return time.perf_counter() - start, summary
 
 
-def cli_rerun(docs_dir: Path, out_dir: Path) -> float:
-    """Seconds ``litx run`` takes on the up-to-date ``out_dir`` in a new process: what a user
-    waits for, interpreter start, imports and the up-to-date check included."""
+def cli_run(docs_dir: Path, out_dir: Path, workers: int = 1) -> float:
+    """Seconds ``litx run`` takes in a new process: what a user waits for, interpreter start,
+    imports, the up-to-date check and (when there is work) the Prefect server start included."""
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "from pipeline.cli import app; app()", "run",
-                    "--raw", str(docs_dir), "--out", str(out_dir)],
+                    "--raw", str(docs_dir), "--out", str(out_dir), "--workers", str(workers)],
                    check=True, capture_output=True, cwd=out_dir.parent)
     return time.perf_counter() - start
 
 
 # What a maintainer adds between two runs: one short paper with a dose, a sample size, a
-# percentage and a citation.
+# percentage and a citation. The second stands in its place for a run timed stage by stage.
 ADDED_DOC = ("Ketamine 0.5 mg/kg was given to 20 patients (n = 20); 45% remained abstinent "
              "at 12 months (Krupitsky et al., 2002).\n")
+ADDED_DOC_AGAIN = ADDED_DOC.replace("45%", "46%")
 
 
-def with_one_more(docs_dir: Path, work: Path) -> Path:
-    """A copy of the corpus with ``ADDED_DOC`` as one more file; the corpus itself, which later
+def with_one_more(docs_dir: Path, work: Path, text: str = ADDED_DOC) -> Path:
+    """A copy of the corpus with ``text`` as one more file; the corpus itself, which later
     benchmarks reuse, is left as it is."""
     target = work / f"{docs_dir.parent.name}-plus-one"
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(docs_dir, target)
-    (target / "zz-added-paper.txt").write_text(ADDED_DOC, encoding="utf-8")
+    (target / "zz-added-paper.txt").write_text(text, encoding="utf-8")
     return target
 
 
@@ -136,13 +137,16 @@ def run(n_docs: int = 1000, work: Path | None = None, workers: int = 1) -> dict:
     workers_rss = (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
                    if workers > 1 else None)
     second_s, again = run_flow(docs_dir, out, workers)
-    cli_s = cli_rerun(docs_dir, out)
-    # Into the same outputs, so the run finds the other batches in the cache.
-    added_s, added = run_flow(with_one_more(docs_dir, work), out, workers)
+    cli_s = cli_run(docs_dir, out, workers)
+    # Into the same outputs, so the runs find the other batches in the cache: first as a
+    # maintainer runs it, then in this process, with the paper changed, to time each stage.
+    cli_added_s = cli_run(with_one_more(docs_dir, work), out, workers)
+    added_s, added = run_flow(with_one_more(docs_dir, work, ADDED_DOC_AGAIN), out, workers)
     stages = [Stage(name, secs, floor.mb, floor.docs) for name, secs in summary.timings.items()]
     stages.append(Stage("end to end", first_s, floor.mb, floor.docs))
     return {"floor": floor, "stages": stages, "rerun_s": second_s, "rerun_skipped": again.skipped,
-            "cli_rerun_s": cli_s, "added_s": added_s, "added_timings": added.timings,
+            "cli_rerun_s": cli_s, "cli_added_s": cli_added_s, "added_s": added_s,
+            "added_timings": added.timings,
             "first_s": first_s, "server_s": server_s, "peak_rss_mb": peak_rss_mb(),
             "n_docs": floor.docs, "mb": floor.mb, "pdf": _pdf_pages(), "workers": workers,
             "worker_peak_rss_mb": workers_rss}

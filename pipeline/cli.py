@@ -141,7 +141,9 @@ def bench(docs: int = typer.Option(1000, help="Documents in the synthetic corpus
               f"start, {cold:.1f} s)")
     stages = ", ".join(f"{k} {v:.2f}" for k, v in res["added_timings"].items())
     out.print(f"one document added: {res['added_s']:.2f} s "
-              f"({res['first_s'] / res['added_s']:.1f}x faster than the first run; {stages})")
+              f"({res['first_s'] / res['added_s']:.1f}x faster than the first run; {stages}); "
+              f"`litx run` in a new process: {res['cli_added_s']:.2f} s (its server start "
+              "and imports included)")
     pdfs = res.get("pdf")
     if pdfs:
         out.print(f"PDF ingest: {pdfs['pages']} pages of {pdfs['files']} bench PDFs at "

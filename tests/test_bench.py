@@ -18,3 +18,6 @@ def test_one_more_document_goes_into_a_copy_of_the_corpus(tmp_path):
     assert {n: copied[n] for n in before} == before
     (plus / "stale.txt").write_text("left by an earlier benchmark\n", encoding="utf-8")
     assert sorted(p.name for p in bench.with_one_more(docs, tmp_path).iterdir()) == sorted(copied)
+    again = bench.with_one_more(docs, tmp_path, bench.ADDED_DOC_AGAIN)
+    assert (again / "zz-added-paper.txt").read_text(encoding="utf-8") == bench.ADDED_DOC_AGAIN
+    assert bench.ADDED_DOC_AGAIN != bench.ADDED_DOC  # a changed paper: extracted again
