@@ -117,16 +117,27 @@ def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | Non
     An up-to-date ``out_dir`` is recognised first, without Prefect or the pipeline's
     libraries, and its stored summary returned (``skipped``): its rule files and decisions
     are byte for byte those of a run that passed their checks. Otherwise a bad rule or
-    decision file raises ``RuleError`` here, before Prefect starts or any output is touched.
+    decision file raises ``RuleError`` here, before the flow starts or any output is touched.
     """
     check_runner(runner, address, workers)
     stored = manifest.up_to_date(raw, out_dir, excel_safe)
     if stored is not None:
         return Summary.from_json(stored)
+    # Launched before the rule check (which imports spaCy) and the pipeline's imports, which
+    # it overlaps (pipeline/prefect_api.py).
+    server = prefect_api.TemporaryServer() if prefect_api.wanted() else None
+    try:
+        return _checked_run(raw, out_dir, runner, address, console, excel_safe, workers, server)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _checked_run(raw: Path, out_dir: Path, runner: str, address: str | None,
+                 console: Console | None, excel_safe: bool, workers: int,
+                 server: prefect_api.TemporaryServer | None):
     rules.load()
     decisions.load(config.RULES_DIR / "decisions.jsonl")
-    # Launched before the imports below, which it overlaps (pipeline/prefect_api.py).
-    server = prefect_api.TemporaryServer() if prefect_api.wanted() else None
     console = console or Console(stderr=True)
     # Prefect's own loggers stay quiet: the user sees a bar and a summary, not server logs.
     for name in ("prefect", "httpx", "uvicorn", "docket"):
@@ -137,7 +148,6 @@ def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | Non
     if server is not None and not prefect_api.wanted():  # a profile names an API after all
         server.stop()
         server = None
-
     columns = (TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False,
@@ -149,8 +159,6 @@ def run_flow(raw: Path, out_dir: Path, runner: str = "local", address: str | Non
                                DASK_BATCH_DOCS if runner == "dask" else BATCH_DOCS)
         finally:
             progress.set_reporter(None)
-            if server is not None:
-                server.stop()
 
 
 @contextmanager

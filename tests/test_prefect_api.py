@@ -99,3 +99,30 @@ def test_no_server_is_wanted_when_an_api_is_configured_or_ephemeral_mode_is_off(
             assert not prefect_api.wanted()
         with temporary_settings({PREFECT_SERVER_EPHEMERAL_ENABLED: False}):
             assert not prefect_api.wanted()
+
+
+def test_a_bad_rule_file_stops_the_server_the_run_launched(tmp_path, monkeypatch):
+    from conftest import RAW
+    from pipeline import runner
+    from pipeline.errors import RuleError
+
+    launched = []
+    launch = prefect_api.TemporaryServer.__init__
+
+    def recorded(self):
+        launch(self)
+        launched.append(self)
+
+    def bad_rules(*args, **kwargs):
+        raise RuleError("rules/patterns/dose.jsonl:3: unknown key 'patern'")
+
+    monkeypatch.setattr(prefect_api, "command",
+                        lambda port: [sys.executable, "-c", "import time; time.sleep(60)"])
+    monkeypatch.setattr(prefect_api, "wanted", lambda: True)
+    monkeypatch.setattr(prefect_api.TemporaryServer, "__init__", recorded)
+    monkeypatch.setattr(runner.rules, "load", bad_rules)
+    with pytest.raises(RuleError):
+        runner.run_flow(RAW, tmp_path / "out")
+    assert len(launched) == 1
+    assert launched[0]._process.poll() is not None
+    assert not (tmp_path / "out").exists()
