@@ -18,6 +18,9 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf")
 # shared/SETUP-NOTES.md §4. Defaults only: a user's own settings win.
 _PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    # The server's setting above does not cover Prefect's client, which on its first import
+    # in an interactive terminal sends a usage event unless DO_NOT_TRACK is set.
+    "DO_NOT_TRACK": "1",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
     "PREFECT_LOGGING_TO_API_ENABLED": "false",
