@@ -152,9 +152,10 @@ def _checked_run(raw: Path, out_dir: Path, runner: str, address: str | None,
                TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False,
                   disable=not console.is_terminal) as bar:
-        progress.set_reporter(_RichReporter(bar))
+        reporter = _RichReporter(bar)
+        progress.set_reporter(reporter)
         try:
-            with _own_api(server), shared_api(workers):
+            with _own_api(server, reporter), shared_api(workers):
                 return flow_fn(str(raw), str(out_dir), excel_safe,
                                DASK_BATCH_DOCS if runner == "dask" else BATCH_DOCS)
         finally:
@@ -162,18 +163,22 @@ def _checked_run(raw: Path, out_dir: Path, runner: str, address: str | None,
 
 
 @contextmanager
-def _own_api(server: prefect_api.TemporaryServer | None) -> Iterator[None]:
-    """Point Prefect, and the worker processes it starts, at ``server``'s API."""
+def _own_api(server: prefect_api.TemporaryServer | None,
+             reporter: _RichReporter) -> Iterator[None]:
+    """Point Prefect, and the worker processes it starts, at ``server``'s API, once it
+    answers (a line of the progress display until then)."""
     if server is None:
         yield
         return
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", 90))
+    reporter.start("prefect", 1)
     try:
         url = server.wait(timeout)
     except prefect_api.ServerError as e:
         raise RunnerError(str(e)) from None
+    reporter.advance("prefect")
     os.environ["PREFECT_API_URL"] = url
     try:
         with temporary_settings(updates={PREFECT_API_URL: url}):

@@ -126,3 +126,46 @@ def test_a_bad_rule_file_stops_the_server_the_run_launched(tmp_path, monkeypatch
     assert len(launched) == 1
     assert launched[0]._process.poll() is not None
     assert not (tmp_path / "out").exists()
+
+
+_HEALTHY = ("import http.server, sys\n"
+            "class H(http.server.BaseHTTPRequestHandler):\n"
+            "    def do_GET(self):\n"
+            "        self.send_response(200 if self.path == '/api/health' else 404)\n"
+            "        self.end_headers()\n"
+            "        self.wfile.write(b'true')\n"
+            "    def log_message(self, *args):\n"
+            "        pass\n"
+            "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()\n")
+
+
+def test_the_run_points_prefect_and_its_workers_at_the_server_once_it_answers(monkeypatch):
+    from prefect.settings import PREFECT_API_URL
+
+    from pipeline import runner
+
+    class Reporter:
+        def __init__(self):
+            self.calls = []
+
+        def start(self, stage, total):
+            self.calls.append(("start", stage, total))
+
+        def advance(self, stage, n=1):
+            self.calls.append(("advance", stage, n))
+
+    monkeypatch.setattr(prefect_api, "command",
+                        lambda port: [sys.executable, "-c", _HEALTHY, str(port)])
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    server = prefect_api.TemporaryServer()
+    reporter = Reporter()
+    try:
+        with runner._own_api(server, reporter):
+            # Worker processes read the environment; this process reads Prefect's settings.
+            assert os.environ["PREFECT_API_URL"] == server.api_url
+            assert PREFECT_API_URL.value() == server.api_url
+            assert reporter.calls == [("start", "prefect", 1), ("advance", "prefect", 1)]
+    finally:
+        server.stop()
+    assert "PREFECT_API_URL" not in os.environ
+    assert PREFECT_API_URL.value() != server.api_url
