@@ -170,12 +170,12 @@ def _own_api(server: prefect_api.TemporaryServer | None,
     if server is None:
         yield
         return
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import (PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+                                  temporary_settings)
 
-    timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", 90))
     reporter.start("prefect", 1)
     try:
-        url = server.wait(timeout)
+        url = server.wait(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
     except prefect_api.ServerError as e:
         raise RunnerError(str(e)) from None
     reporter.advance("prefect")
