@@ -18,7 +18,7 @@ from typing import NamedTuple
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows import extraction
@@ -114,7 +114,7 @@ def _submit_extraction(docs: list[Document], version: str, batch_docs: int) -> _
     progress.get().start("extract", len(by_id))
     # A batch is small enough for Prefect to inspect, and a quote() does not survive the trip
     # to a Dask worker (it arrives as a bare tuple).
-    extract_task = _extraction_task()
+    extract_task = extraction.keyed()
     futures = [extract_task.submit([by_id[i] for i in b], version) for b in batches]
     for batch, future in zip(batches, futures):
         future.add_done_callback(lambda _, n=len(batch): progress.get().advance("extract", n))
@@ -132,15 +132,6 @@ def _gather(pending: _Pending) -> list[extract.Extraction]:
     out = [x for future in pending.futures for x in future.result()]
     batching.save_plan(pending.plan_path, pending.batches)
     return out
-
-
-def _extraction_task():
-    """The extraction task for this run's task runner: with its cache keys under the Prefect
-    home when the task runs on this machine (threads or local processes); on a Dask cluster
-    this machine's folders may not exist, and keys stay with the results."""
-    if isinstance(FlowRunContext.get().task_runner, (ThreadPoolTaskRunner, ProcessPoolTaskRunner)):
-        return extraction.keyed_in(Path(os.environ["PREFECT_HOME"]) / "litx-cache-keys")
-    return extraction.extract_batch
 
 
 def _extracts_elsewhere() -> bool:

@@ -57,9 +57,11 @@ def cluster(tmp_path):
         _wait(lambda: socket.create_connection(("127.0.0.1", sched_port), 1).close() is None,
               "dask scheduler")
         for _ in range(2):
+            # A result folder in the workers' own settings, which the flow's settings override.
             procs.append(subprocess.Popen(
                 [str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-dashboard"],
-                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                env={**env, "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(tmp_path / "worker-own")},
+                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         yield address, env
     finally:
         for p in reversed(procs):
@@ -71,13 +73,37 @@ def cluster(tmp_path):
                 p.kill()
 
 
-def test_dask_runner_matches_local_run(cluster, seed_run, tmp_path):
-    address, env = cluster
-    out = tmp_path / "dask-out"
+def _dask_run(address: str, env: dict, out: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--raw", str(RAW),
                              "--out", str(out), "--runner", "dask", "--address", address],
                             env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def _files(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")
+            if p.is_file()}
+
+
+def test_dask_runner_matches_local_run(cluster, seed_run, tmp_path):
+    address, env = cluster
+    results = tmp_path / "results"
+    env = {**env, "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(results)}
+    out = tmp_path / "dask-out"
+    _dask_run(address, env, out)
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (seed_run / name).read_bytes(), name
+    # Task runs get the flow's settings: the workers store each batch and its cache key (in a
+    # file of its own, so a cache check does not unpickle the batch) in the run's result folder.
+    keys = sorted((results / "litx-cache-keys").iterdir())
+    assert keys and all(k.name.startswith("litx-batch-") for k in keys)
+    assert sorted(p.name for p in results.glob("litx-batch-*")) == [k.name for k in keys]
+    assert not (tmp_path / "worker-own").exists()
+    # A rebuild takes every batch from the workers' cache: no result is written again.
+    stored = _files(results)
+    (out / "mentions.csv").write_text("tampered\n")
+    _dask_run(address, env, out)
+    assert _files(results) == stored
     for name in OUTPUTS:
         assert (out / name).read_bytes() == (seed_run / name).read_bytes(), name
 

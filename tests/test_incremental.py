@@ -106,21 +106,21 @@ def test_a_cached_batch_is_unpickled_once(prefect_harness, corpus, tmp_path, mon
     assert len(loaded) == len(set(loaded)) == 5  # each seed document's extraction, once
 
 
-def test_batches_cached_by_dask_and_by_local_runs_share_a_prefect_home(prefect_harness, corpus,
-                                                                       tmp_path, monkeypatch):
-    # A Dask run keeps each batch's cache key in its result file, a local run in a file of
-    # its own; neither may read the other's result file as its own format.
-    from flows import build, extraction
+def test_cache_keys_follow_the_result_folder_of_the_running_task(prefect_harness, corpus,
+                                                                  tmp_path, monkeypatch):
+    # The key folder is read where the task runs (a Dask worker may be another machine), so
+    # it follows that process's result storage setting, not the flow's PREFECT_HOME.
+    from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
 
-    build_dataset(str(corpus), str(tmp_path / "local"))
-    with monkeypatch.context() as m:
-        m.setattr(build, "_extraction_task", lambda: extraction.extract_batch)
-        build_dataset(str(corpus), str(tmp_path / "dask-like"))
-    counter = Counter(monkeypatch)
-    build_dataset(str(corpus), str(tmp_path / "again"))
-    assert counter.ids == []
-    _same(tmp_path / "local", tmp_path / "dask-like")
-    _same(tmp_path / "local", tmp_path / "again")
+    for name in ("one", "two"):
+        with temporary_settings(updates={PREFECT_RESULTS_LOCAL_STORAGE_PATH: tmp_path / name}):
+            counter = Counter(monkeypatch)
+            build_dataset(str(corpus), str(tmp_path / f"out-{name}"))
+        # A result folder of its own has no keys yet: the batch is extracted again.
+        assert len(counter.ids) == len(set(counter.ids)) == len(list(corpus.iterdir()))
+        keys = list((tmp_path / name / "litx-cache-keys").iterdir())
+        assert len(keys) == 1 and keys[0].name.startswith("litx-batch-")
+    _same(tmp_path / "out-one", tmp_path / "out-two")
 
 
 def test_editing_a_rule_file_reextracts_everything(prefect_harness, corpus, tmp_path,
