@@ -106,8 +106,8 @@ def test_a_cached_batch_is_unpickled_once(prefect_harness, corpus, tmp_path, mon
     assert len(loaded) == len(set(loaded)) == 5  # each seed document's extraction, once
 
 
-def test_cache_keys_follow_the_result_folder_of_the_running_task(prefect_harness, corpus,
-                                                                  tmp_path, monkeypatch):
+def test_cache_keys_sit_beside_the_results_of_the_run(prefect_harness, corpus, tmp_path,
+                                                        monkeypatch):
     # Keys sit beside the results, in the result folder the run's settings name (on Dask,
     # workers get those settings too), not at a fixed place under PREFECT_HOME.
     from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH
@@ -116,7 +116,7 @@ def test_cache_keys_follow_the_result_folder_of_the_running_task(prefect_harness
         with temporary_settings(updates={PREFECT_RESULTS_LOCAL_STORAGE_PATH: tmp_path / name}):
             counter = Counter(monkeypatch)
             build_dataset(str(corpus), str(tmp_path / f"out-{name}"))
-        # A result folder of its own has no keys yet: the batch is extracted again.
+        # A result folder of its own has no keys yet: every document is extracted again.
         assert len(counter.ids) == len(set(counter.ids)) == len(list(corpus.iterdir()))
         keys = sorted(p.name for p in (tmp_path / name / "litx-cache-keys").iterdir())
         assert keys and all(k.startswith("litx-batch-") for k in keys)
