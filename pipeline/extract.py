@@ -45,8 +45,11 @@ def document(doc: Document, rules_version: str | None = None) -> Extraction:
     sents = segment.sentences(view.text, r.lexicon("abbreviations"))
     sentence_of = _SentenceTexts(doc.text, view)
     numeric = list(_numeric(doc, view, sents, r, version, sentence_of))
-    cites, refs = citelink.document_citations(doc, view.text, version, view)
-    found = numeric + [_with_sentence(m, view, sents, sentence_of) for m in cites]
+    # Citations are made with their sentence: filling it in afterwards copied each one.
+    cites, refs = citelink.document_citations(
+        doc, view.text, version, view,
+        lambda a, b: sentence_of(*segment.containing(sents, a, b)))
+    found = numeric + cites
     if doc.layout is not None:
         found, refs = _with_boxes(doc, found), _with_boxes(doc, refs)
     found.sort(key=lambda m: (m.start, m.end, m.label))
@@ -214,27 +217,6 @@ class _SentenceTexts:
             v = self.view
             found = self.seen[start, end] = self.text[v.to_canonical(start):v.to_canonical_end(end)]
         return found
-
-
-def _with_sentence(m: Mention, view: normalize.View, sents: list[tuple[int, int]],
-                   sentence_of: _SentenceTexts) -> Mention:
-    # Sentences are view spans; the mention is canonical. Without de-hyphenation both agree.
-    s, e = segment.containing(sents, _to_view(view, m.start), _to_view(view, m.end))
-    return m.with_(sentence=sentence_of(s, e))
-
-
-def _to_view(view: normalize.View, i: int) -> int:
-    # Inverse of View.to_canonical for offsets that survive in the view.
-    if view.same_offsets:
-        return i
-    lo, hi = 0, len(view.text)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if view.to_canonical(mid) < i:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
 
 
 def _with_boxes(doc: Document, items: list) -> list:

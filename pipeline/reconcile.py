@@ -74,8 +74,9 @@ def link(evidence: Sequence[findings.Evidence], found: Sequence[Conflict]) -> li
         for side in ("finding_a", "finding_b"):
             if side in c.extra:
                 ids.setdefault(c.extra[side], set()).add(c.conflict_id)
-    return [replaced(e.finding, conflict_ids=tuple(sorted(ids.get(e.finding.finding_id, ()))))
-            for e in evidence]
+    # Findings are built without conflict ids, so most are kept as they are.
+    return [replaced(e.finding, conflict_ids=tuple(sorted(ids[e.finding.finding_id])))
+            if e.finding.finding_id in ids else e.finding for e in evidence]
 
 
 def tables(found_findings: Sequence[Finding],
