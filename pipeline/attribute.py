@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import NamedTuple
 
 from pipeline import authoryear, normalize, rules, segment
 from pipeline.records import NUMERIC_LABELS, Document, Mention, Reference
@@ -62,6 +63,17 @@ class Segments:
 
     def sentence_of(self, start: int, end: int) -> tuple[int, int]:
         return segment.containing(self.sentences, start, end)  # type: ignore[arg-type]
+
+
+class Packed(NamedTuple):
+    """A document's sentence and paragraph spans as extraction hands them over
+    (``segment.pack``): compact while the corpus waits for attribution, unpacked per document."""
+
+    sentences: bytes
+    paragraphs: bytes
+
+    def unpack(self) -> Segments:
+        return Segments(segment.unpack(self.sentences), segment.unpack(self.paragraphs))
 
 
 def segments(doc: Document) -> Segments:
@@ -143,7 +155,7 @@ def _in_sentence(m: Mention, found: list[Anchor]) -> tuple[str | None, str]:
 
 def attribute(docs: Iterable[Document], mentions: Sequence[Mention],
               references: Sequence[Reference],
-              segments: Mapping[str, Segments] | None = None) -> list[Mention]:
+              segments: Mapping[str, Segments | Packed] | None = None) -> list[Mention]:
     """Attribute every numeric mention; add narrative author-year citations found in the text.
 
     Args:
@@ -151,8 +163,9 @@ def attribute(docs: Iterable[Document], mentions: Sequence[Mention],
             order, so a generator may load each text only when its turn comes.
         mentions: all mentions of all documents (CITATION ones carry ``study_key``).
         references: reference entries of all documents (for surnames, years and ``ref_ids``).
-        segments: doc_id -> the document's ``Segments``, where the caller already has them
-            (extraction splits the same sentences); documents not in it are split here.
+        segments: doc_id -> the document's ``Segments`` (or ``Packed``), where the caller
+            already has them (extraction splits the same sentences); documents not in it are
+            split here.
 
     Returns:
         The mentions with ``study_key``/``attribution`` set on numeric ones, plus the
@@ -177,6 +190,8 @@ def attribute(docs: Iterable[Document], mentions: Sequence[Mention],
         seg = given.get(doc.doc_id)
         if seg is None:
             seg = _segments(doc)
+        elif isinstance(seg, Packed):
+            seg = seg.unpack()
         out.extend(_attribute_doc(doc, seg, own, refs_by_doc.get(doc.doc_id, []), index,
                                   ref_keys))
     for rest in by_doc.values():  # mentions of documents not given: left as they are

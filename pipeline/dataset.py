@@ -50,9 +50,9 @@ def tables(docs: Sequence[Document], texts: Mapping[str, str], mentions: Sequenc
     yield from reconcile.tables(findings, conflicts).items()
 
 
-def segments(extractions: Sequence[Extraction]) -> dict[str, attribute.Segments]:
+def segments(extractions: Sequence[Extraction]) -> dict[str, attribute.Packed]:
     """Each extracted document's sentences and paragraphs, for attribution to reuse."""
-    return {x.doc_id: attribute.Segments(x.sentences, x.paragraphs)
+    return {x.doc_id: attribute.Packed(x.sentences, x.paragraphs)
             for x in extractions if x.sentences or x.paragraphs}
 
 

@@ -29,10 +29,10 @@ class Extraction:
     doc_id: str
     mentions: tuple[Mention, ...] = ()
     references: tuple[Reference, ...] = field(default=())
-    # Sentence and paragraph spans in canonical offsets, handed to attribution so it need
-    # not segment every document again.
-    sentences: tuple[tuple[int, int], ...] = ()
-    paragraphs: tuple[tuple[int, int], ...] = ()
+    # Sentence and paragraph spans in canonical offsets (``segment.pack``), handed to
+    # attribution so it need not segment every document again.
+    sentences: bytes = b""
+    paragraphs: bytes = b""
 
 
 def document(doc: Document, rules_version: str | None = None) -> Extraction:
@@ -54,8 +54,9 @@ def document(doc: Document, rules_version: str | None = None) -> Extraction:
         found, refs = _with_boxes(doc, found), _with_boxes(doc, refs)
     found.sort(key=lambda m: (m.start, m.end, m.label))
     refs.sort(key=lambda x: (x.start, x.end))
-    return Extraction(doc.doc_id, tuple(found), tuple(refs), view.spans_to_canonical(sents),
-                      view.spans_to_canonical(segment.paragraphs(view.text)))
+    return Extraction(doc.doc_id, tuple(found), tuple(refs),
+                      segment.pack(view.spans_to_canonical(sents)),
+                      segment.pack(view.spans_to_canonical(segment.paragraphs(view.text))))
 
 
 def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],

@@ -25,7 +25,7 @@ KIND_ORDER = ("value_mismatch", "rounding", "internal", "year_mismatch", "name_v
 
 def run(docs: Iterable[Document], mentions: Sequence[Mention], references: Sequence[Reference],
         decisions_path: Path | None = None,
-        segments: Mapping[str, attribute.Segments] | None = None
+        segments: Mapping[str, attribute.Segments | attribute.Packed] | None = None
         ) -> tuple[list[Mention], list[Finding], list[Conflict]]:
     """Attribute, reconcile and apply curator decisions.
 

@@ -7,7 +7,9 @@ see; paragraphs bound attribution. Both are (start, end) offsets into the view.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterable, Iterator
+from itertools import chain
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 # A candidate end: terminal punctuation, optional closers, whitespace (group 1: the next
@@ -20,6 +22,21 @@ _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
 # at most this size, so per-sentence work (spaCy, context scans, the ``sentence`` column) stays
 # bounded instead of growing with the square of the line length.
 MAX_SENTENCE_CHARS = 4000
+
+
+def pack(spans: Iterable[tuple[int, int]]) -> bytes:
+    """(start, end) spans as one bytes object, 16 bytes a span.
+
+    A corpus's sentence spans wait from extraction until attribution; as tuples of ints they
+    took ~37 MB per 1,000 documents in small objects, as bytes ~5 MB, and pickle faster.
+    """
+    return array("q", chain.from_iterable(spans)).tobytes()
+
+
+def unpack(data: bytes) -> tuple[tuple[int, int], ...]:
+    """The spans ``pack`` stored, in order."""
+    flat = iter(memoryview(data).cast("q").tolist())
+    return tuple(zip(flat, flat))
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:

@@ -74,3 +74,14 @@ def test_block_starts_only_at_line_starts():
     assert [text[s:e] for s, e in spans] == [
         "Intro - not a list.", "- item one.", "### Head", "Body.", "### Indented\nbody text",
         "### Real", "more"]
+
+
+def test_packed_spans_come_back_as_they_went_in():
+    text = "First one. Second one here.\n\nA new paragraph."
+    spans = tuple(segment.sentences(text, rules.load().lexicon("abbreviations")))
+    packed = segment.pack(spans)
+    assert len(packed) == 16 * len(spans) == 48
+    assert segment.unpack(packed) == spans
+    # Offsets beyond 32 bits survive too (a huge document's end).
+    assert segment.unpack(segment.pack([(0, 2**40)])) == ((0, 2**40),)
+    assert segment.unpack(segment.pack([])) == ()

@@ -69,7 +69,7 @@ def _every_field_set() -> list[object]:
                     "krupitsky_2002", "v", 3, (5.0, 6.0, 7.0, 8.0))
     layout = Layout((0, 5), ((1, 0.0, 1.0, 2.0, 3.0), None))
     doc = Document("d" * 16, "a.pdf", "text", "application/pdf", "utf-8", 4, layout=layout)
-    return [m, ref, layout, doc, Extraction("d", (m,), (ref,), ((0, 4),), ((0, 4),)),
+    return [m, ref, layout, doc, Extraction("d", (m,), (ref,), b"\x00" * 16, b"\x01" * 16),
             Document("e" * 16, "b.bin", "", status="error", error="binary file")]
 
 
