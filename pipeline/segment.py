@@ -25,17 +25,25 @@ MAX_SENTENCE_CHARS = 4000
 
 
 def pack(spans: Iterable[tuple[int, int]]) -> bytes:
-    """(start, end) spans as one bytes object, 16 bytes a span.
+    """(start, end) spans as one bytes object: a typecode byte, then 8 bytes a span (16 for
+    offsets past 4 GiB).
 
     A corpus's sentence spans wait from extraction until attribution; as tuples of ints they
-    took ~37 MB per 1,000 documents in small objects, as bytes ~5 MB, and pickle faster.
+    took ~37 MB per 1,000 documents in small Python objects, packed ~2.5 MB.
     """
-    return array("q", chain.from_iterable(spans)).tobytes()
+    flat = list(chain.from_iterable(spans))
+    try:
+        packed = array("I", flat)
+    except OverflowError:
+        packed = array("q", flat)
+    return packed.typecode.encode("ascii") + packed.tobytes()
 
 
 def unpack(data: bytes) -> tuple[tuple[int, int], ...]:
     """The spans ``pack`` stored, in order."""
-    flat = iter(memoryview(data).cast("q").tolist())
+    if not data:
+        return ()
+    flat = iter(memoryview(data)[1:].cast(chr(data[0])).tolist())
     return tuple(zip(flat, flat))
 
 
