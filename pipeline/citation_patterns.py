@@ -26,6 +26,7 @@ class CitationPatterns:
     narrative_bare: re.Pattern[str]  # "Smith and Jones, 1997" / "Kurvers et al. 2013"
     sup: re.Pattern[str]  # "<sup>23-28</sup>"
     unicode_sup: re.Pattern[str]  # "¹²"
+    unicode_sup_starts: str | None  # characters one of which opens every unicode_sup match
     brackets: re.Pattern[str]  # "[1]", "[2],[3]", "[1]-[3]", "[5,10-13]"
     bracket_one: re.Pattern[str]
     split_authors: re.Pattern[str]
@@ -51,10 +52,45 @@ def _build(rules: CitationRules) -> CitationPatterns:
         narrative_bare=re.compile(rf"(?P<authors>{strong}),?\s{{1,3}}+(?P<years>{y})(?![\d/])"),
         sup=re.compile(rf"<sup>\s{{0,2}}+(?P<nums>{numbers})\s{{0,2}}+</sup>"),
         unicode_sup=re.compile(f["unicode_sup"]),
+        unicode_sup_starts=leading_chars(f["unicode_sup"]),
         brackets=re.compile(rf"{bracket}(?:\s{{0,2}}+[,;\-\u2013]\s{{0,2}}+{bracket}){{0,200}}"),
         bracket_one=re.compile(rf"\[\s{{0,2}}+(?P<nums>{numbers})\s{{0,2}}+\]"),
         split_authors=re.compile(rf"\s*(?:,|\b{and_}\b|&|{etal})\s*"),
     )
+
+
+def leading_chars(pattern: str) -> str | None:
+    """The characters one of which opens every match of ``pattern``, read from its first item
+    when that is a character class or a character (repeated at least once); None when the
+    pattern does not start so plainly (or ignores case), or the class is large.
+
+    A text holding none of them cannot match, which a few substring tests tell far faster than
+    the regex engine trying every position.
+    """
+    from re import _constants as c, _parser  # the parser re.compile itself uses
+
+    try:
+        parsed = _parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & re.IGNORECASE or not parsed.data:
+        return None
+    op, arg = parsed.data[0]
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        low, _, body = arg
+        if low < 1 or len(body.data) != 1:
+            return None
+        op, arg = body.data[0]
+    items = [(op, arg)] if op is c.LITERAL else arg if op is c.IN else None
+    chars: list[str] = []
+    for kind, value in items or [(None, None)]:
+        if kind is c.LITERAL:
+            chars.append(chr(value))
+        elif kind is c.RANGE and value[1] - value[0] < 64:
+            chars.extend(map(chr, range(value[0], value[1] + 1)))
+        else:
+            return None  # a negated class, a category such as \d, a wide range
+    return "".join(chars)
 
 
 def get_patterns(path: str | None = None) -> CitationPatterns:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.citation_patterns import get_patterns, leading_chars
 from pipeline.citations import find_citations
 from pipeline.references import find_references
 from pipeline.normalize import analysis_view
@@ -139,3 +141,30 @@ def test_skipping_entries_keeps_every_citation_outside_them_in_the_seeds():
         assert _outside(find_citations(text, entries), entries) == found, path.name
         checked += len(found)
     assert checked > 20
+
+
+def test_unicode_superscript_citations_are_found():
+    found = find_citations("as shown in rats.\u00b9\u2074 Then, in mice,\u00b2\u207b\u2075 it failed")
+    assert [(c.ref_numbers, c.rule_id) for c in found] == [
+        ((14,), "citation.unicode_superscript"), ((2, 3, 4, 5), "citation.unicode_superscript")]
+
+
+def test_the_superscript_guard_holds_exactly_the_characters_a_match_can_open_with():
+    pats = get_patterns()
+    starts = pats.unicode_sup_starts
+    assert starts  # the rule opens with a plain class, so texts without one skip the scan
+    opening = {chr(i) for i in range(0x2200) if pats.unicode_sup.match(chr(i))}
+    assert set(starts) == opening
+
+
+@pytest.mark.parametrize(("pattern", "chars"), [
+    ("[ab]x", "ab"), ("a+b", "a"), ("[\u2074-\u2076]{1,3}", "\u2074\u2075\u2076"),
+    ("(?i)[ab]", None), ("[^a]", None), (r"\d+", None), ("a*b", None), ("a?b", None),
+    ("[a-z\u0100-\u0200]", None), (r"[\w]", None), ("(x)", None), ("", None),
+])
+def test_leading_chars_reads_only_plain_openings(pattern, chars):
+    assert leading_chars(pattern) == chars
+    if chars:  # every match opens with one of them
+        for text in ("xx" + chars[0] + "bx", chars[-1] + "xb"):
+            m = re.search(pattern, text)
+            assert m is None or text[m.start()] in chars

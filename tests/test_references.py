@@ -213,3 +213,23 @@ def test_heading_lines_are_the_lines_is_heading_accepts():
         assert references._heading_lines(text, lines) == want
         found += len(want)
     assert found >= 3
+
+
+def test_the_first_trailing_marker_cuts_the_entry_wherever_it_is_in_the_list():
+    # "Epub" comes after "PMID:" in the marker list but earlier in the text.
+    ref = ("Smith J, Jones K. Ketamine for alcohol use. J Psych. 2001;12(3):1-9. "
+           "Epub 2000 Dec 1. PMID: 123456.")
+    fields = parse_reference(ref)
+    assert fields["lpage"] == "9" and fields["year"] == "2001"
+    markers = refparse.get_rules().trailing_markers
+    assert markers.index("Epub") > markers.index("PMID:")
+    assert refparse._clean(ref, refparse.get_rules())[0].endswith("1-9")
+
+
+def test_a_doi_is_read_wherever_its_prefix_sits():
+    for ref, doi in [
+        ("Smith J. Title. J Psych. 2001;12:1-9. doi: 10.1000/xyz.1.", "10.1000/xyz.1"),
+        ("Smith J. Title. J Psych. 2001;12:1-9. https://doi.org/10.1000/ab)", "10.1000/ab"),
+        ("Smith J. Title. J Psych. 2001;12:1-9. 10.1.", None),
+    ]:
+        assert parse_reference(ref)["doi"] == doi
