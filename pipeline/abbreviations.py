@@ -36,7 +36,10 @@ def _detector() -> Language:
         import scispacy.abbreviation  # noqa: F401  (registers the factory)
 
         nlp = _local.nlp = spacy.blank("en")
-        nlp.add_pipe("abbreviation_detector")
+        detector = nlp.add_pipe("abbreviation_detector")
+        # It adds a pattern per short form found, an ORTH sequence it builds itself; spaCy's
+        # schema check of each (pydantic) cost more than matching it.
+        detector.global_matcher.validate = False
     return nlp
 
 
