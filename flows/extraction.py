@@ -25,7 +25,7 @@ def _batch_key(context, parameters) -> str:
 @task(cache_policy=CachePolicy.from_cache_key_fn(_batch_key), persist_result=True,
       cache_result_in_memory=False)
 def extract_batch(docs: list[Document], version: str) -> list[extract.Extraction]:
-    return [extract.document(d) for d in docs]
+    return extract.documents(docs)
 
 
 def keys_folder() -> Path:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
+from typing import NamedTuple
 
 from pipeline import (abbreviations, anchors, citelink, context, nlp, normalize, rules, segment,
                       spans, values)
@@ -37,40 +39,72 @@ class Extraction:
 
 def document(doc: Document, rules_version: str | None = None) -> Extraction:
     """Extract every mention and reference of ``doc`` (none for an error document)."""
-    if doc.status != "ok" or not doc.text:
-        return Extraction(doc.doc_id)
+    return documents([doc], rules_version)[0]
+
+
+def documents(docs: Sequence[Document], rules_version: str | None = None) -> list[Extraction]:
+    """``document`` for each of ``docs``, with one pass of the spaCy rules over the candidate
+    sentences of all of them: a Matcher call and a Doc have a fixed cost, which a pass per
+    document paid ~17 times (5 % of extraction's CPU time on the 1k corpus, in batches of 64).
+    The records do not depend on how documents are grouped."""
     r = rules.load()
     version = rules_version or r.version
+    scan = _candidate_scan(r.version)
+    prepared = [_prepare(d, r, scan) for d in docs]
+    found = iter(nlp.matcher().spans([t for p in prepared if p for t in p.texts], BATCH_SIZE))
+    return [_extract(d, p, list(islice(found, len(p.texts))), r, version) if p
+            else Extraction(d.doc_id) for d, p in zip(docs, prepared)]
+
+
+class _Prepared(NamedTuple):
+    """A document's analysis view, sentences, and the candidate sentences the rules see."""
+
+    view: normalize.View
+    sents: list[tuple[int, int]]
+    chosen: list[tuple[int, int]]
+    texts: list[str]  # the chosen sentences' text
+
+
+def _prepare(doc: Document, r: rules.Rules, scan: _Scan) -> _Prepared | None:
+    if doc.status != "ok" or not doc.text:
+        return None
     view = normalize.analysis_view(doc.text, dehyphenate=doc.layout is not None)
     sents = segment.sentences(view.text, r.lexicon("abbreviations"))
+    chosen = _candidate_sentences(view.text, sents, scan)
+    return _Prepared(view, sents, chosen, [view.text[s:e] for s, e in chosen])
+
+
+def _extract(doc: Document, p: _Prepared, found: list[list[tuple[str, str, int, int]]],
+             r: rules.Rules, version: str) -> Extraction:
+    """One document's records, given the rule matches of its candidate sentences."""
+    view, sents = p.view, p.sents
     sentence_of = _SentenceTexts(doc.text, view)
-    numeric = list(_numeric(doc, view, sents, r, version, sentence_of))
+    numeric = list(_numeric(doc, p, found, r, version, sentence_of))
     # Citations are made with their sentence: filling it in afterwards copied each one.
     cites, refs = citelink.document_citations(
         doc, view.text, version, view,
         lambda a, b: sentence_of(*segment.containing(sents, a, b)))
-    found = numeric + cites
+    found_all = numeric + cites
     if doc.layout is not None:
-        found, refs = _with_boxes(doc, found), _with_boxes(doc, refs)
-    found.sort(key=lambda m: (m.start, m.end, m.label))
+        found_all, refs = _with_boxes(doc, found_all), _with_boxes(doc, refs)
+    found_all.sort(key=lambda m: (m.start, m.end, m.label))
     refs.sort(key=lambda x: (x.start, x.end))
-    return Extraction(doc.doc_id, tuple(found), tuple(refs),
+    return Extraction(doc.doc_id, tuple(found_all), tuple(refs),
                       segment.pack(view.spans_to_canonical(sents)),
                       segment.pack(view.spans_to_canonical(segment.paragraphs(view.text))))
 
 
-def _numeric(doc: Document, view: normalize.View, sents: list[tuple[int, int]],
+def _numeric(doc: Document, p: _Prepared, matches: list[list[tuple[str, str, int, int]]],
              r: rules.Rules, version: str, sentence_of: _SentenceTexts) -> Iterator[Mention]:
-    chosen = _candidate_sentences(view.text, sents, _candidate_scan(r.version))
-    texts = [view.text[s:e] for s, e in chosen]
+    view = p.view
     parsed: list[tuple[tuple[int, int], str, spans.Candidate, int, int]] = []
     qualifiers = tuple(r.table("pct_qualifiers"))
     # The sentence string is used, never a Doc's text: spaCy rebuilds that from tokens.
-    for sent, text, found in zip(chosen, texts, nlp.matcher().spans(texts, BATCH_SIZE)):
+    for sent, text, found in zip(p.chosen, p.texts, matches):
         cands = [spans.Candidate(*f) for f in found]
         for c in spans.choose(text, cands, qualifiers):
             parsed.extend((sent, text, c, i, j) for i, j in spans.items(text, c))
-    aliases = _drug_aliases(view.text, sents, r, parsed)
+    aliases = _drug_aliases(view.text, p.sents, r, parsed)
     for (s_start, s_end), sentence, c, i, j in parsed:
         fields = _fields(sentence, c, i, j, r, aliases)
         if fields is None:

@@ -135,3 +135,21 @@ def test_mark_starts_on_the_seeds():
     found = [extract.mark_starts(t) for t in texts]
     assert found == [[m.start() for m in extract.MARKS.finditer(t)] for t in texts]
     assert sum(map(len, found)) > 20
+
+
+def test_a_batch_gives_each_document_what_it_gives_alone():
+    from pipeline.records import Document, Layout
+
+    docs = [ingest.read(p, RAW) for p in ingest.list_inputs(RAW)]
+    text = "Patients received keta-\nmine at 0.5 mg/kg. The re-\nsponse rate was 40%."
+    docs.insert(2, Document("e" * 16, "bad.pdf", "", status="error", error="corrupt PDF"))
+    docs.insert(3, Document("d" * 16, "x.pdf", text, media_type="application/pdf",
+                            layout=Layout((0,), (None,) * len(text))))
+    docs.append(Document("f" * 16, "no-numbers.txt", "Nothing to see here."))
+    batch = extract.documents(docs)
+    alone = [extract.document(d) for d in docs]
+    assert batch == alone
+    assert [x.doc_id for x in batch] == [d.doc_id for d in docs]
+    assert sum(len(x.mentions) for x in batch) > 100 and not batch[2].mentions
+    # Shuffled batches give the same records too: matches never cross documents.
+    assert extract.documents(docs[::-1]) == alone[::-1]
