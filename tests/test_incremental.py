@@ -19,13 +19,13 @@ OUTPUTS = ("documents.csv", "mentions.csv", "references.csv", "overlaps.csv", "f
 class Counter:
     def __init__(self, monkeypatch):
         self.ids: list[str] = []
-        real = extract.document
+        real = extract.documents
 
-        def counting(doc, *args, **kwargs):
-            self.ids.append(doc.doc_id)
-            return real(doc, *args, **kwargs)
+        def counting(docs, *args, **kwargs):
+            self.ids.extend(d.doc_id for d in docs)
+            return real(docs, *args, **kwargs)
 
-        monkeypatch.setattr(extract, "document", counting)
+        monkeypatch.setattr(extract, "documents", counting)
 
 
 def _same(a, b):
