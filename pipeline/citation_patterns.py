@@ -81,9 +81,14 @@ def leading_chars(pattern: str) -> str | None:
         if low < 1 or len(body.data) != 1:
             return None
         op, arg = body.data[0]
-    items = [(op, arg)] if op is c.LITERAL else arg if op is c.IN else None
+    if op is c.LITERAL:
+        items = [(op, arg)]
+    elif op is c.IN:
+        items = arg
+    else:
+        return None
     chars: list[str] = []
-    for kind, value in items or [(None, None)]:
+    for kind, value in items:
         if kind is c.LITERAL:
             chars.append(chr(value))
         elif kind is c.RANGE and value[1] - value[0] < 64:

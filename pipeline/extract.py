@@ -74,22 +74,22 @@ def _prepare(doc: Document, r: rules.Rules, scan: _Scan) -> _Prepared | None:
     return _Prepared(view, sents, chosen, [view.text[s:e] for s, e in chosen])
 
 
-def _extract(doc: Document, p: _Prepared, found: list[list[tuple[str, str, int, int]]],
+def _extract(doc: Document, p: _Prepared, matches: list[list[tuple[str, str, int, int]]],
              r: rules.Rules, version: str) -> Extraction:
     """One document's records, given the rule matches of its candidate sentences."""
     view, sents = p.view, p.sents
     sentence_of = _SentenceTexts(doc.text, view)
-    numeric = list(_numeric(doc, p, found, r, version, sentence_of))
+    numeric = list(_numeric(doc, p, matches, r, version, sentence_of))
     # Citations are made with their sentence: filling it in afterwards copied each one.
     cites, refs = citelink.document_citations(
         doc, view.text, version, view,
         lambda a, b: sentence_of(*segment.containing(sents, a, b)))
-    found_all = numeric + cites
+    found = numeric + cites
     if doc.layout is not None:
-        found_all, refs = _with_boxes(doc, found_all), _with_boxes(doc, refs)
-    found_all.sort(key=lambda m: (m.start, m.end, m.label))
+        found, refs = _with_boxes(doc, found), _with_boxes(doc, refs)
+    found.sort(key=lambda m: (m.start, m.end, m.label))
     refs.sort(key=lambda x: (x.start, x.end))
-    return Extraction(doc.doc_id, tuple(found_all), tuple(refs),
+    return Extraction(doc.doc_id, tuple(found), tuple(refs),
                       segment.pack(view.spans_to_canonical(sents)),
                       segment.pack(view.spans_to_canonical(segment.paragraphs(view.text))))
 

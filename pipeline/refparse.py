@@ -135,15 +135,18 @@ def _clean(s: str, rules: CitationRules) -> tuple[str, str | None]:
         if doi.endswith(")") and doi.count("(") < doi.count(")"):
             doi = doi[:-1]
         s = s[: m.start()]
-    m = _trailing(rules).search(s, 20)
+    trailing = _trailing(rules)
+    m = trailing.search(s, 20) if trailing else None
     cut = m.start() if m else len(s)
     return " ".join(s[:cut].split()).strip(" .,;:"), doi
 
 
 @lru_cache(maxsize=4)
-def _trailing(rules: CitationRules) -> re.Pattern[str]:
-    """Any trailing marker ("PMID:", "[CrossRef]"): the leftmost one cuts the entry."""
-    return re.compile("|".join(re.escape(m) for m in rules.trailing_markers))
+def _trailing(rules: CitationRules) -> re.Pattern[str] | None:
+    """Any trailing marker ("PMID:", "[CrossRef]"): the leftmost one cuts the entry. None
+    without markers (an empty pattern would match everywhere)."""
+    markers = rules.trailing_markers
+    return re.compile("|".join(map(re.escape, markers))) if markers else None
 
 
 _LEAD_YEAR = re.compile(rf"\s*[,.]?\s*\(?\s*(?P<y>{_YEAR})(?P<x>[a-z]?)\s*\)?(?:[.,:]|\s|$)\s*")

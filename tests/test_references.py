@@ -233,3 +233,11 @@ def test_a_doi_is_read_wherever_its_prefix_sits():
         ("Smith J. Title. J Psych. 2001;12:1-9. 10.1.", None),
     ]:
         assert parse_reference(ref)["doi"] == doi
+
+
+def test_without_trailing_markers_nothing_is_cut():
+    from dataclasses import replace
+
+    rules = replace(refparse.get_rules(), trailing_markers=())
+    ref = "Smith J, Jones K. Ketamine for alcohol use. J Psych. 2001;12(3):1-9. PMID: 1."
+    assert refparse._clean(ref, rules)[0].endswith("PMID: 1")
